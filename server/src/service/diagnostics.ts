@@ -1,0 +1,135 @@
+import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver-types';
+import { Manifest, ParsedFile } from './parse/parseFile';
+import { Rules, RuleSetting, Severity } from './rules';
+import { checkDecoding } from './validation/decode';
+import { Finding } from './validation/finding';
+import { validateNetworkPolicy } from './validation/networkPolicy';
+import { networkPolicy as networkPolicySchema } from './schema/schema';
+import { child, entry } from './parse/yamlView';
+
+export interface ServiceSettings {
+  /** Severity overrides by rule code (`netpol/unknown-field` -> `warning`, or `off`). */
+  rules: Readonly<Record<string, RuleSetting>>;
+}
+
+export const defaultServiceSettings: ServiceSettings = { rules: {} };
+
+/** The data attached to every diagnostic; code actions read it. */
+export interface DiagnosticData {
+  field?: string;
+  [key: string]: unknown;
+}
+
+const severities: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export const NETWORK_POLICY_API_VERSION = 'networking.k8s.io/v1';
+
+/** The findings for a whole file, in document order and, within a document, the API server's order. */
+export function findProblems(file: ParsedFile): Finding[] {
+  const findings: Finding[] = [];
+  if (file.tooLarge) {
+    const end = file.lines.lineEnd(0);
+    findings.push({
+      rule: Rules.fileTooLarge,
+      span: [0, end],
+      message: `This file is ${formatSize(file.tooLarge.size)}, more than the ${formatSize(file.tooLarge.limit)} set in netpol.maxFileSize, so it is not analysed.`,
+    });
+    return findings;
+  }
+  for (const document of file.documents) {
+    if (document.errors.length > 0) {
+      // Only the first syntax error of a document: the parser's later errors are usually
+      // echoes of the first, and a half-typed document should not light up everywhere.
+      const first = document.errors[0];
+      findings.push({ rule: Rules.yamlSyntax, span: first.span, message: first.message, data: { yamlCode: first.code } });
+      continue;
+    }
+    if (document.view.truncated) {
+      const { span, reason } = document.view.truncated;
+      findings.push({
+        rule: Rules.yamlLimit,
+        span,
+        message:
+          reason === 'aliases'
+            ? 'Too many alias expansions in this document (a possible alias bomb); the rest of it is not analysed.'
+            : 'Nesting is too deep in this document; the deeper part is not analysed.',
+      });
+    }
+    for (const manifest of document.manifests) {
+      findings.push(...checkManifest(manifest, file.text));
+    }
+  }
+  return findings;
+}
+
+function checkManifest(manifest: Manifest, text: string): Finding[] {
+  if (manifest.kind !== 'NetworkPolicy') return [];
+  const apiVersion = manifest.apiVersion;
+  if (apiVersion !== NETWORK_POLICY_API_VERSION) {
+    if (apiVersion === undefined || !isRetiredNetworkPolicyVersion(apiVersion)) return [];
+    const node = child(manifest.node, 'apiVersion');
+    const span = node ? node.span : (entry(manifest.node, 'apiVersion')?.keySpan ?? [0, 0]);
+    const removed =
+      apiVersion === 'extensions/v1beta1'
+        ? 'NetworkPolicy was removed from extensions/v1beta1 in Kubernetes 1.16'
+        : `Kubernetes serves NetworkPolicy only as ${NETWORK_POLICY_API_VERSION}`;
+    return [
+      {
+        rule: Rules.apiVersion,
+        span,
+        field: 'apiVersion',
+        message: `no matches for kind "NetworkPolicy" in version ${JSON.stringify(apiVersion)}: ${removed}; use apiVersion: ${NETWORK_POLICY_API_VERSION}`,
+        data: { replacement: NETWORK_POLICY_API_VERSION },
+      },
+    ];
+  }
+  const findings = checkDecoding(manifest.node, networkPolicySchema, text);
+  findings.push(...validateNetworkPolicy(manifest.node, text));
+  const spec = child(manifest.node, 'spec');
+  if (spec && spec.kind === 'map' && !entry(spec, 'podSelector')) {
+    const specKey = entry(manifest.node, 'spec')!.keySpan;
+    findings.push({
+      rule: Rules.missingPodSelector,
+      span: specKey,
+      field: 'spec.podSelector',
+      message: 'spec.podSelector is missing: the API server reads it as {} and this policy selects every pod in its namespace. Write `podSelector: {}` to say so, or a selector for the pods you mean.',
+    });
+  }
+  return findings;
+}
+
+/** apiVersions under which NetworkPolicy once existed or might be mistaken to exist. */
+function isRetiredNetworkPolicyVersion(apiVersion: string): boolean {
+  return apiVersion === 'extensions/v1beta1' || apiVersion.startsWith('networking.k8s.io/') || apiVersion === 'v1' || apiVersion === 'networking/v1';
+}
+
+export function toDiagnostics(findings: readonly Finding[], file: ParsedFile, settings: ServiceSettings = defaultServiceSettings): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const finding of findings) {
+    const setting = settings.rules[finding.rule.code] ?? finding.rule.severity;
+    if (setting === 'off') continue;
+    const data: DiagnosticData = { ...(finding.data ?? {}) };
+    if (finding.field !== undefined) data.field = finding.field;
+    diagnostics.push({
+      range: file.lines.range(finding.span[0], finding.span[1]),
+      severity: severities[setting],
+      code: finding.rule.code,
+      source: 'netpol',
+      message: finding.message,
+      data,
+    });
+  }
+  return diagnostics;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} bytes`;
+}
+

@@ -1,0 +1,211 @@
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, Node, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+
+/**
+ * A small, JSON-shaped view of a YAML node tree that keeps source offsets.
+ *
+ * Everything after parsing (validation, the object model, semantics) reads this view instead
+ * of the `yaml` package's classes, so that aliases, merge keys and YAML 1.1 scalars are
+ * resolved in one place, and the alias budget is enforced in one place.
+ */
+export type YNode = YMap | YSeq | YScalar;
+
+/** [start, end) offsets in the file text. */
+export type Span = readonly [number, number];
+
+interface YBase {
+  /** Where the value is written (for an alias: where the anchored node is written). */
+  span: Span;
+  /** Where this occurrence is written when it was reached through an alias. */
+  aliasSpan?: Span;
+}
+
+export interface YMap extends YBase {
+  kind: 'map';
+  flow: boolean;
+  entries: YEntry[];
+}
+
+export interface YEntry {
+  /** The key as text; null for complex keys (maps or lists used as keys). */
+  key: string | null;
+  keySpan: Span;
+  /** null when the value is empty (`key:` with nothing after it), which YAML reads as null. */
+  value: YNode | null;
+  /** True when the entry came from a `<<` merge key. */
+  merged?: boolean;
+}
+
+export interface YSeq extends YBase {
+  kind: 'seq';
+  flow: boolean;
+  items: (YNode | null)[];
+}
+
+export type ScalarValue = string | number | boolean | null | bigint;
+
+export interface YScalar extends YBase {
+  kind: 'scalar';
+  value: ScalarValue;
+  /** The scalar as written, without quotes (the `yaml` package's `source`). */
+  source: string;
+  /** How it was written: plain, quoted or block. */
+  style: string;
+}
+
+export interface ViewLimits {
+  /** How many alias expansions one document may perform before the rest are ignored. */
+  maxAliasExpansions: number;
+  /** How deep collections may nest before the rest is ignored. */
+  maxDepth: number;
+}
+
+export const defaultViewLimits: ViewLimits = { maxAliasExpansions: 1000, maxDepth: 200 };
+
+export interface ViewResult {
+  root: YNode | null;
+  /** Set when a limit cut the view short; the message says which. */
+  truncated?: { span: Span; reason: 'aliases' | 'depth' };
+}
+
+/** Builds the view of one parsed document. */
+export function buildView(doc: Document.Parsed, limits: ViewLimits = defaultViewLimits): ViewResult {
+  const result: ViewResult = { root: null };
+  let expansions = 0;
+
+  const spanOf = (node: Node): Span => {
+    const range = node.range;
+    if (!range) return [0, 0];
+    return [range[0], range[1]];
+  };
+
+  const visit = (node: unknown, depth: number, aliasStack: Node[]): YNode | null => {
+    if (node === null || node === undefined) return null;
+    if (depth > limits.maxDepth) {
+      if (!result.truncated && isNodeLike(node)) result.truncated = { span: spanOf(node as Node), reason: 'depth' };
+      return null;
+    }
+    if (isAlias(node)) {
+      const alias = node as Alias;
+      expansions++;
+      if (expansions > limits.maxAliasExpansions) {
+        if (!result.truncated) result.truncated = { span: spanOf(alias), reason: 'aliases' };
+        return null;
+      }
+      let target: Node | undefined;
+      try {
+        target = alias.resolve(doc) as Node | undefined;
+      } catch {
+        target = undefined;
+      }
+      if (!target || aliasStack.includes(target)) return null;
+      const resolved = visit(target, depth, [...aliasStack, target]);
+      if (resolved) return { ...resolved, aliasSpan: spanOf(alias) } as YNode;
+      return null;
+    }
+    if (isScalar(node)) {
+      const scalar = node as Scalar;
+      let value = scalar.value as unknown;
+      if (value instanceof Date) value = scalar.source ?? value.toISOString();
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint' && value !== null) {
+        value = String(value);
+      }
+      return {
+        kind: 'scalar',
+        span: spanOf(scalar),
+        value: value as ScalarValue,
+        source: typeof scalar.source === 'string' ? scalar.source : String(scalar.value),
+        style: String(scalar.type ?? 'PLAIN'),
+      };
+    }
+    if (isMap(node)) {
+      const map = node as YAMLMap;
+      const entries: YEntry[] = [];
+      const mergedEntries: YEntry[] = [];
+      for (const pair of map.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as unknown;
+        let key: string | null = null;
+        let keySpan: Span = [0, 0];
+        if (isScalar(keyNode)) {
+          const k = (keyNode as Scalar).value;
+          key = k === null ? '' : k instanceof Date ? ((keyNode as Scalar).source ?? k.toISOString()) : String(k);
+          keySpan = spanOf(keyNode as Node);
+        } else if (isNodeLike(keyNode)) {
+          keySpan = spanOf(keyNode as Node);
+        } else if (keyNode === null || keyNode === undefined) {
+          key = '';
+        }
+        // A `<<` merge key: its map (or list of maps) supplies entries that are not set here.
+        if (isScalar(keyNode) && (keyNode as Scalar).value === '<<' && (keyNode as Scalar).type === 'PLAIN') {
+          const merged = visit(pair.value, depth + 1, aliasStack);
+          const sources = merged?.kind === 'map' ? [merged] : merged?.kind === 'seq' ? merged.items.filter((i): i is YMap => i?.kind === 'map') : [];
+          for (const source of sources) {
+            for (const entry of source.entries) mergedEntries.push({ ...entry, merged: true });
+          }
+          continue;
+        }
+        if (keySpan[0] === 0 && keySpan[1] === 0 && isNodeLike(pair.value)) {
+          const start = spanOf(pair.value as Node)[0];
+          keySpan = [start, start];
+        }
+        entries.push({ key, keySpan, value: visit(pair.value, depth + 1, aliasStack) });
+      }
+      const own = new Set(entries.map((e) => e.key));
+      for (const entry of mergedEntries) {
+        if (!own.has(entry.key)) {
+          entries.push(entry);
+          own.add(entry.key);
+        }
+      }
+      return { kind: 'map', span: spanOf(map), flow: Boolean(map.flow), entries };
+    }
+    if (isSeq(node)) {
+      const seq = node as YAMLSeq;
+      return {
+        kind: 'seq',
+        span: spanOf(seq),
+        flow: Boolean(seq.flow),
+        items: seq.items.map((item) => visit(item, depth + 1, aliasStack)),
+      };
+    }
+    return null;
+  };
+
+  result.root = visit(doc.contents, 0, []);
+  return result;
+}
+
+function isNodeLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'range' in value;
+}
+
+/** Looks up an entry of a map view by key; the last one wins, as in kubectl without strict mode. */
+export function entry(map: YMap | null | undefined, key: string): YEntry | undefined {
+  if (!map || map.kind !== 'map') return undefined;
+  for (let i = map.entries.length - 1; i >= 0; i--) {
+    if (map.entries[i].key === key) return map.entries[i];
+  }
+  return undefined;
+}
+
+export function child(map: YNode | null | undefined, key: string): YNode | null | undefined {
+  if (!map || map.kind !== 'map') return undefined;
+  return entry(map, key)?.value;
+}
+
+/** The scalar's value when it is a string, else undefined. */
+export function stringValue(node: YNode | null | undefined): string | undefined {
+  return node && node.kind === 'scalar' && typeof node.value === 'string' ? node.value : undefined;
+}
+
+/** What the JSON produced from this YAML would hold here, in encoding/json's words. */
+export function jsonKind(node: YNode | null): 'object' | 'array' | 'string' | 'number' | 'bool' | 'null' {
+  if (node === null) return 'null';
+  if (node.kind === 'map') return 'object';
+  if (node.kind === 'seq') return 'array';
+  const v = node.value;
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number' || typeof v === 'bigint') return 'number';
+  return 'string';
+}

@@ -1,0 +1,73 @@
+import * as ipaddr from 'ipaddr.js';
+
+/** A parsed CIDR, as Go's net.ParseCIDR (sloppy: IPv4 parts may have leading zeros) reads it. */
+export interface Cidr {
+  family: 4 | 6;
+  /** The address as written (host bits kept). */
+  address: ipaddr.IPv4 | ipaddr.IPv6;
+  prefix: number;
+}
+
+const decimal = /^[0-9]+$/;
+
+function parseIPv4Sloppy(text: string): ipaddr.IPv4 | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const octets: number[] = [];
+  for (const part of parts) {
+    if (!decimal.test(part)) return undefined;
+    const value = Number.parseInt(part, 10);
+    if (value > 255) return undefined;
+    octets.push(value);
+  }
+  return new ipaddr.IPv4(octets);
+}
+
+function parseIPv6(text: string): ipaddr.IPv6 | undefined {
+  // Go rejects zones in CIDRs and accepts only hex groups with an optional trailing IPv4 part.
+  if (!/^[0-9A-Fa-f:.]+$/.test(text) || !text.includes(':')) return undefined;
+  try {
+    return ipaddr.IPv6.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses "address/prefix" as Kubernetes' legacy CIDR fields do; undefined when invalid. */
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const addressText = text.slice(0, slash);
+  const prefixText = text.slice(slash + 1);
+  if (!decimal.test(prefixText) || prefixText.length > 10) return undefined;
+  const prefix = Number.parseInt(prefixText, 10);
+  const v4 = addressText.includes(':') ? undefined : parseIPv4Sloppy(addressText);
+  if (v4) return prefix <= 32 ? { family: 4, address: v4, prefix } : undefined;
+  const v6 = parseIPv6(addressText);
+  if (v6) return prefix <= 128 ? { family: 6, address: v6, prefix } : undefined;
+  return undefined;
+}
+
+/** Whether `inner` lies inside `outer` with a strictly longer prefix (ValidateIPBlock's rule). */
+export function isStrictSubset(inner: Cidr, outer: Cidr): boolean {
+  if (inner.family !== outer.family) return false;
+  if (inner.prefix <= outer.prefix) return false;
+  return (inner.address as ipaddr.IPv4).match(outer.address as ipaddr.IPv4, outer.prefix);
+}
+
+/** Parses a single IP address (no prefix); undefined when invalid. */
+export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  return text.includes(':') ? parseIPv6(text) : parseIPv4Sloppy(text);
+}
+
+/** Whether an address lies inside a CIDR (families must agree). */
+export function cidrContains(cidr: Cidr, address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  if (address.kind() !== cidr.address.kind()) return false;
+  return (address as ipaddr.IPv4).match(cidr.address as ipaddr.IPv4, cidr.prefix);
+}
+
+/** Number of addresses in a CIDR, as a bigint (IPv6 ranges are large). */
+export function cidrSize(cidr: Cidr): bigint {
+  const bits = cidr.family === 4 ? 32 : 128;
+  return 1n << BigInt(bits - cidr.prefix);
+}
