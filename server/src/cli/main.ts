@@ -1,0 +1,78 @@
+import { CliIo, UsageError } from './args';
+import { checkUsage, runCheck } from './commands/check';
+import { processStdin } from './inputs';
+
+const VERSION = '0.1.0';
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const commands: Record<string, { run: Command; summary: string }> = {
+  check: { run: runCheck, summary: 'validate manifests as the API server would, and more' },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return `netpol ${VERSION}: NetworkPolicy Inspector on the command line.
+
+Usage: netpol <command> [options] [FILE|DIR|-]...
+
+Commands:
+${lines.join('\n')}
+
+Run 'netpol <command> --help' for a command's options.
+
+${checkUsage}
+`;
+}
+
+/** Runs the CLI and returns its exit status; `io` makes it testable in-process. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`netpol: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`netpol ${name}: ${error.message}\nRun 'netpol ${name} --help' for usage.\n`);
+      return 2;
+    }
+    io.stderr(`netpol ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
+  }
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  readStdin: processStdin.readStdin,
+};
+
+export function registerCommand(name: string, run: Command, summary: string): void {
+  commands[name] = { run, summary };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), processIo).then(
+    (code) => {
+      // Let buffered output reach a pipe before exiting.
+      process.stdout.write('', () => process.exit(code));
+    },
+    (error) => {
+      process.stderr.write(`netpol: ${String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}
