@@ -29,7 +29,7 @@ let statusItem: vscode.StatusBarItem | undefined;
 class RestartingErrorHandler implements ErrorHandler {
   private restarts: number[] = [];
 
-  constructor(private readonly output: vscode.OutputChannel) {}
+  constructor(private readonly output: vscode.LogOutputChannel) {}
 
   error(_error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult {
     return { action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: false };
@@ -54,7 +54,7 @@ class RestartingErrorHandler implements ErrorHandler {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const output = vscode.window.createOutputChannel(NAME);
+  const output = vscode.window.createOutputChannel(NAME, { log: true });
   context.subscriptions.push(output);
 
   statusItem = vscode.window.createStatusBarItem('netpol.status', vscode.StatusBarAlignment.Right, 100);

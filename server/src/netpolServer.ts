@@ -45,7 +45,7 @@ export function startServer(connection: Connection): void {
   function parsed(document: TextDocument): ParsedFile {
     const hit = cache.get(document.uri);
     if (hit && hit.version === document.version) return hit.parsed;
-    const result = service.parse(document.getText());
+    const result = service.parse(document.getText(), hit?.parsed);
     cache.set(document.uri, { version: document.version, parsed: result });
     return result;
   }

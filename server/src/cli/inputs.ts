@@ -40,7 +40,7 @@ export const processStdin: InputReader = {
  * `*.yaml`/`*.yml` (sorted, symbolic-link loops skipped), `-` for standard input. A path that
  * cannot be read becomes a problem and the rest are still read.
  */
-export async function readInputs(paths: readonly string[], reader: InputReader = processStdin): Promise<Inputs> {
+export async function readInputs(paths: readonly string[], reader: InputReader = processStdin, cwd = process.cwd()): Promise<Inputs> {
   const files: InputFile[] = [];
   const problems: InputProblem[] = [];
   let stdinRead = false;
@@ -57,24 +57,24 @@ export async function readInputs(paths: readonly string[], reader: InputReader =
     }
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(given);
+      stat = fs.statSync(path.resolve(cwd, given));
     } catch (error) {
       problems.push({ path: given, reason: reasonOf(error) });
       continue;
     }
     if (stat.isDirectory()) {
-      walk(given, files, problems, new Set());
+      walk(given, files, problems, new Set(), cwd);
     } else {
-      readOne(given, files, problems);
+      readOne(given, files, problems, cwd);
     }
   }
   return { files, problems };
 }
 
-function walk(dir: string, files: InputFile[], problems: InputProblem[], visited: Set<string>): void {
+function walk(dir: string, files: InputFile[], problems: InputProblem[], visited: Set<string>, cwd: string): void {
   let real: string;
   try {
-    real = fs.realpathSync(dir);
+    real = fs.realpathSync(path.resolve(cwd, dir));
   } catch (error) {
     problems.push({ path: dir, reason: reasonOf(error) });
     return;
@@ -83,7 +83,7 @@ function walk(dir: string, files: InputFile[], problems: InputProblem[], visited
   visited.add(real);
   let entries: fs.Dirent[];
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    entries = fs.readdirSync(path.resolve(cwd, dir), { withFileTypes: true });
   } catch (error) {
     problems.push({ path: dir, reason: reasonOf(error) });
     return;
@@ -95,7 +95,7 @@ function walk(dir: string, files: InputFile[], problems: InputProblem[], visited
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
       try {
-        const target = fs.statSync(full);
+        const target = fs.statSync(path.resolve(cwd, full));
         isDirectory = target.isDirectory();
         isFile = target.isFile();
       } catch (error) {
@@ -104,16 +104,16 @@ function walk(dir: string, files: InputFile[], problems: InputProblem[], visited
       }
     }
     if (isDirectory) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(full, files, problems, visited);
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(full, files, problems, visited, cwd);
     } else if (isFile && YAML_FILE.test(entry.name)) {
-      readOne(full, files, problems);
+      readOne(full, files, problems, cwd);
     }
   }
 }
 
-function readOne(file: string, files: InputFile[], problems: InputProblem[]): void {
+function readOne(file: string, files: InputFile[], problems: InputProblem[], cwd: string): void {
   try {
-    files.push({ path: file, text: stripBom(fs.readFileSync(file, 'utf8')) });
+    files.push({ path: file, text: stripBom(fs.readFileSync(path.resolve(cwd, file), 'utf8')) });
   } catch (error) {
     problems.push({ path: file, reason: reasonOf(error) });
   }

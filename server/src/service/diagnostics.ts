@@ -1,5 +1,5 @@
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver-types';
-import { Manifest, ParsedFile } from './parse/parseFile';
+import { Manifest, ParsedDocument, ParsedFile } from './parse/parseFile';
 import { Rules, RuleSetting, Severity } from './rules';
 import { checkDecoding } from './validation/decode';
 import { Finding } from './validation/finding';
@@ -42,28 +42,39 @@ export function findProblems(file: ParsedFile): Finding[] {
     return findings;
   }
   for (const document of file.documents) {
-    if (document.errors.length > 0) {
-      // Only the first syntax error of a document: the parser's later errors are usually
-      // echoes of the first, and a half-typed document should not light up everywhere.
-      const first = document.errors[0];
-      findings.push({ rule: Rules.yamlSyntax, span: first.span, message: first.message, data: { yamlCode: first.code } });
-      continue;
+    const base = document.span[0];
+    let relative = document.memo.get(FINDINGS_MEMO) as Finding[] | undefined;
+    if (!relative) {
+      relative = documentFindings(document, file.text).map((f) => ({ ...f, span: [f.span[0] - base, f.span[1] - base] as const }));
+      document.memo.set(FINDINGS_MEMO, relative);
     }
-    if (document.view.truncated) {
-      const { span, reason } = document.view.truncated;
-      findings.push({
-        rule: Rules.yamlLimit,
-        span,
-        message:
-          reason === 'aliases'
-            ? 'Too many alias expansions in this document (a possible alias bomb); the rest of it is not analysed.'
-            : 'Nesting is too deep in this document; the deeper part is not analysed.',
-      });
-    }
-    for (const manifest of document.manifests) {
-      findings.push(...checkManifest(manifest, file.text));
-    }
+    for (const finding of relative) findings.push({ ...finding, span: [finding.span[0] + base, finding.span[1] + base] });
   }
+  return findings;
+}
+
+const FINDINGS_MEMO = 'validation.findings';
+
+function documentFindings(document: ParsedDocument, text: string): Finding[] {
+  if (document.errors.length > 0) {
+    // Only the first syntax error of a document: the parser's later errors are usually
+    // echoes of the first, and a half-typed document should not light up everywhere.
+    const first = document.errors[0];
+    return [{ rule: Rules.yamlSyntax, span: first.span, message: first.message, data: { yamlCode: first.code } }];
+  }
+  const findings: Finding[] = [];
+  if (document.view.truncated) {
+    const { span, reason } = document.view.truncated;
+    findings.push({
+      rule: Rules.yamlLimit,
+      span,
+      message:
+        reason === 'aliases'
+          ? 'Too many alias expansions in this document (a possible alias bomb); the rest of it is not analysed.'
+          : 'Nesting is too deep in this document; the deeper part is not analysed.',
+    });
+  }
+  for (const manifest of document.manifests) findings.push(...checkManifest(manifest, text));
   return findings;
 }
 

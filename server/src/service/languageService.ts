@@ -8,7 +8,8 @@ import { defaultParseOptions, ParsedFile, parseFile, ParseOptions } from './pars
  * It knows nothing of connections or editors; the LSP server and the CLI both call it.
  */
 export interface LanguageService {
-  parse(text: string): ParsedFile;
+  /** Parses a file; given the previous parse of the same file, unchanged documents are reused (and `previous` is consumed). */
+  parse(text: string, previous?: ParsedFile): ParsedFile;
   validate(file: ParsedFile): Diagnostic[];
   codeActions(file: ParsedFile, uri: string, diagnostics: readonly Diagnostic[]): CodeAction[];
 }
@@ -22,7 +23,7 @@ export const defaultLanguageServiceOptions: LanguageServiceOptions = { ...defaul
 export function createLanguageService(options: Partial<LanguageServiceOptions> = {}): LanguageService {
   const settings: LanguageServiceOptions = { ...defaultLanguageServiceOptions, ...options };
   return {
-    parse: (text) => parseFile(text, settings.parse),
+    parse: (text, previous) => parseFile(text, settings.parse, previous),
     validate: (file) => toDiagnostics(findProblems(file), file, settings),
     codeActions: (file, uri, diagnostics) => getCodeActions(file, uri, diagnostics),
   };

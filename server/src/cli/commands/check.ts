@@ -39,7 +39,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const paths = args.positional.length > 0 ? args.positional : [];
   if (paths.length === 0) throw new UsageError('no input: give files, directories, or - for standard input');
 
-  const inputs = await readInputs(paths, io);
+  const inputs = await readInputs(paths, io, io.cwd);
   for (const problem of inputs.problems) io.stderr(`netpol: ${problem.path}: ${problem.reason}\n`);
 
   const service = createLanguageService({ rules, parse: { maxFileSize, limits: { maxAliasExpansions: 1000, maxDepth: 200 } } });

@@ -12,6 +12,14 @@ export interface ParsedDocument {
   view: ViewResult;
   /** Kubernetes objects in this document: the document itself, or the items of a `kind: List`. */
   manifests: Manifest[];
+  /** The chunk of file text this document was parsed from, when it can be reused on its own. */
+  chunk?: { start: number; text: string };
+  /**
+   * Results derived from this document's text alone (validation findings), kept with the
+   * document so that a reused document is not analysed again. Offsets stored here must be
+   * relative to `span[0]`, since the document may move.
+   */
+  memo: Map<string, unknown>;
 }
 
 export interface SyntaxProblem {
@@ -53,15 +61,84 @@ export const defaultParseOptions: ParseOptions = { maxFileSize: 5 * 1024 * 1024,
  * Parses every YAML document of a file. kubectl reads YAML 1.1 (through go-yaml), where
  * `yes`, `on` and `off` are booleans, so scalars are resolved with the YAML 1.1 schema: a
  * label value written `yes` is a boolean to kubectl too.
+ *
+ * The text is cut into chunks at document markers (`---` or `...` in column 0, which YAML
+ * never allows inside a node) and each chunk is parsed on its own. Given the previous parse
+ * of the same file, chunks whose text did not change are reused and only moved, so a
+ * keystroke in a file of thousands of documents re-parses one document. The previous
+ * ParsedFile must not be used afterwards: its reused documents now belong to the new one.
  */
-export function parseFile(text: string, options: ParseOptions = defaultParseOptions): ParsedFile {
+export function parseFile(text: string, options: ParseOptions = defaultParseOptions, previous?: ParsedFile): ParsedFile {
   const lines = new LineIndex(text);
   if (text.length > options.maxFileSize) {
     return { text, lines, documents: [], tooLarge: { size: text.length, limit: options.maxFileSize } };
   }
+  const reusable = new Map<string, ParsedDocument[]>();
+  if (previous && !previous.tooLarge) {
+    for (const document of previous.documents) {
+      if (document.chunk === undefined) continue;
+      const list = reusable.get(document.chunk.text);
+      if (list) list.push(document);
+      else reusable.set(document.chunk.text, [document]);
+    }
+  }
+  const documents: ParsedDocument[] = [];
+  for (const chunk of splitChunks(text)) {
+    const chunkText = text.slice(chunk.start, chunk.end);
+    const candidates = reusable.get(chunkText);
+    const reused = candidates?.shift();
+    if (reused && reused.chunk) {
+      const delta = chunk.start - reused.chunk.start;
+      if (delta !== 0) shiftDocument(reused, delta);
+      reused.chunk.start = chunk.start;
+      reused.index = documents.length;
+      for (const manifest of reused.manifests) manifest.documentIndex = reused.index;
+      documents.push(reused);
+      continue;
+    }
+    for (const document of parseChunk(chunkText, chunk.start, options.limits)) {
+      document.index = documents.length;
+      for (const manifest of document.manifests) manifest.documentIndex = document.index;
+      documents.push(document);
+    }
+  }
+  return { text, lines, documents };
+}
+
+interface ChunkBounds {
+  start: number;
+  end: number;
+}
+
+/**
+ * Offsets where documents may start: the start of the text and every line that is a
+ * document marker. A file with directives (`%YAML`) is kept whole, since a directive
+ * belongs to the document after the next marker.
+ */
+function splitChunks(text: string): ChunkBounds[] {
+  if (/^%/m.test(text)) return [{ start: 0, end: text.length }];
+  const starts = [0];
+  const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  let match: RegExpExecArray | null;
+  while ((match = marker.exec(text)) !== null) {
+    if (match.index === 0) continue;
+    if (match[0] === '...') {
+      // A document end marker closes the document before it; the next chunk starts after its line.
+      const newline = text.indexOf('\n', match.index);
+      const next = newline < 0 ? text.length : newline + 1;
+      if (next < text.length) starts.push(next);
+    } else {
+      starts.push(match.index);
+    }
+  }
+  const unique = [...new Set(starts)].sort((a, b) => a - b);
+  return unique.map((start, i) => ({ start, end: i + 1 < unique.length ? unique[i + 1] : text.length }));
+}
+
+function parseChunk(chunkText: string, start: number, limits: ViewLimits): ParsedDocument[] {
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, {
+    docs = parseAllDocuments(chunkText, {
       version: '1.1',
       merge: true,
       uniqueKeys: false,
@@ -69,35 +146,66 @@ export function parseFile(text: string, options: ParseOptions = defaultParseOpti
       keepSourceTokens: false,
       strict: false,
     }) as Document.Parsed[];
+    if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   } catch (error) {
     // The parser should never throw, but a stack overflow on absurd nesting can.
     const message = error instanceof Error ? error.message : String(error);
-    return {
-      text,
-      lines,
-      documents: [
-        {
-          index: 0,
-          span: [0, text.length],
-          errors: [{ span: [0, Math.min(text.length, 1)], message: `The YAML parser gave up on this file: ${message}`, code: 'PARSER_FAILURE' }],
-          view: { root: null },
-          manifests: [],
-        },
-      ],
-    };
+    return [
+      {
+        index: 0,
+        span: [start, start + chunkText.length],
+        errors: [{ span: [start, start + Math.min(chunkText.length, 1)], message: `The YAML parser gave up on this document: ${message}`, code: 'PARSER_FAILURE' }],
+        view: { root: null },
+        manifests: [],
+        chunk: { start, text: chunkText },
+        memo: new Map(),
+      },
+    ];
   }
-  if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
-  const documents = docs.map((doc, index) => toParsedDocument(doc, index, text, options.limits));
-  return { text, lines, documents };
+  const result = docs.map((doc, index) => toParsedDocument(doc, index, chunkText, limits));
+  for (const document of result) shiftDocument(document, start);
+  // Only a chunk that holds exactly one document can be reused as a unit.
+  if (result.length === 1) result[0].chunk = { start, text: chunkText };
+  return result;
+}
+
+/** Moves every offset of a document by `delta`, in place. */
+function shiftDocument(document: ParsedDocument, delta: number): void {
+  const move = (span: Span): Span => [span[0] + delta, span[1] + delta];
+  document.span = move(document.span);
+  for (const error of document.errors) error.span = move(error.span);
+  if (document.view.truncated) document.view.truncated.span = move(document.view.truncated.span);
+  const seen = new Set<object>();
+  const visit = (node: YNode | null) => {
+    if (!node || seen.has(node)) return;
+    seen.add(node);
+    node.span = move(node.span);
+    if (node.aliasSpan) node.aliasSpan = move(node.aliasSpan);
+    if (node.kind === 'map') {
+      for (const e of node.entries) {
+        if (seen.has(e)) continue;
+        seen.add(e);
+        e.keySpan = move(e.keySpan);
+        visit(e.value);
+      }
+    } else if (node.kind === 'seq') {
+      for (const item of node.items) visit(item);
+    }
+  };
+  visit(document.view.root);
 }
 
 function toParsedDocument(doc: Document.Parsed, index: number, text: string, limits: ViewLimits): ParsedDocument {
   const range = doc.range ?? [0, text.length, text.length];
-  const errors: SyntaxProblem[] = doc.errors.map((e: YAMLError) => ({
-    span: [e.pos[0], Math.max(e.pos[0], e.pos[1])] as Span,
-    message: e.message.split('\n')[0],
-    code: e.code,
-  }));
+  // The parser reports errors found at the end of the input (an unclosed quote or bracket)
+  // just past it, which in a multi-document file is the next document's `---`. Such errors
+  // are moved onto the last character this document has.
+  const lastChar = text.trimEnd().length - 1;
+  const errors: SyntaxProblem[] = doc.errors.map((e: YAMLError) => {
+    const start = lastChar >= 0 && e.pos[0] > lastChar ? lastChar : e.pos[0];
+    const end = lastChar >= 0 && e.pos[0] > lastChar ? lastChar + 1 : Math.max(e.pos[0], e.pos[1]);
+    return { span: [start, end] as Span, message: e.message.split('\n')[0], code: e.code };
+  });
   let view: ViewResult;
   try {
     view = buildView(doc, limits);
@@ -106,7 +214,7 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, lim
     view = { root: null };
     errors.push({ span: [range[0], range[0]], message: `This document could not be read: ${message}`, code: 'VIEW_FAILURE' });
   }
-  return { index, span: [range[0], range[2] ?? range[1]], errors, view, manifests: manifestsOf(view.root, index) };
+  return { index, span: [range[0], range[2] ?? range[1]], errors, view, manifests: manifestsOf(view.root, index), memo: new Map() };
 }
 
 function manifestsOf(root: YNode | null, documentIndex: number): Manifest[] {

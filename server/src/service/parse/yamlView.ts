@@ -12,6 +12,7 @@ export type YNode = YMap | YSeq | YScalar;
 /** [start, end) offsets in the file text. */
 export type Span = readonly [number, number];
 
+
 interface YBase {
   /** Where the value is written (for an alias: where the anchored node is written). */
   span: Span;
@@ -106,6 +107,11 @@ export function buildView(doc: Document.Parsed, limits: ViewLimits = defaultView
       const scalar = node as Scalar;
       let value = scalar.value as unknown;
       if (value instanceof Date) value = scalar.source ?? value.toISOString();
+      // YAML 1.1 base-60 numbers (`1:20` is 80) are not read as numbers by go-yaml, which
+      // kubectl uses, so they stay strings.
+      if (typeof value === 'number' && scalar.type === 'PLAIN' && typeof scalar.source === 'string' && scalar.source.includes(':')) {
+        value = scalar.source;
+      }
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint' && value !== null) {
         value = String(value);
       }
@@ -128,7 +134,11 @@ export function buildView(doc: Document.Parsed, limits: ViewLimits = defaultView
         let keySpan: Span = [0, 0];
         if (isScalar(keyNode)) {
           const k = (keyNode as Scalar).value;
-          key = k === null ? '' : k instanceof Date ? ((keyNode as Scalar).source ?? k.toISOString()) : String(k);
+          const source = (keyNode as Scalar).source;
+          if (k === null) key = '';
+          else if (k instanceof Date) key = source ?? k.toISOString();
+          else if (typeof k === 'number' && typeof source === 'string' && source.includes(':')) key = source;
+          else key = String(k);
           keySpan = spanOf(keyNode as Node);
         } else if (isNodeLike(keyNode)) {
           keySpan = spanOf(keyNode as Node);
@@ -136,7 +146,8 @@ export function buildView(doc: Document.Parsed, limits: ViewLimits = defaultView
           key = '';
         }
         // A `<<` merge key: its map (or list of maps) supplies entries that are not set here.
-        if (isScalar(keyNode) && (keyNode as Scalar).value === '<<' && (keyNode as Scalar).type === 'PLAIN') {
+        // With `merge: true` the parser gives a plain `<<` key a symbol value, not the string.
+        if (isScalar(keyNode) && isMergeKey(keyNode as Scalar)) {
           const merged = visit(pair.value, depth + 1, aliasStack);
           const sources = merged?.kind === 'map' ? [merged] : merged?.kind === 'seq' ? merged.items.filter((i): i is YMap => i?.kind === 'map') : [];
           for (const source of sources) {
@@ -173,6 +184,12 @@ export function buildView(doc: Document.Parsed, limits: ViewLimits = defaultView
 
   result.root = visit(doc.contents, 0, []);
   return result;
+}
+
+function isMergeKey(key: Scalar): boolean {
+  if (key.type !== 'PLAIN') return false;
+  const value = key.value as unknown;
+  return value === '<<' || (typeof value === 'symbol' && value.description === '<<');
 }
 
 function isNodeLike(value: unknown): boolean {

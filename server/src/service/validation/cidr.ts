@@ -48,11 +48,44 @@ export function parseCidr(text: string): Cidr | undefined {
   return undefined;
 }
 
-/** Whether `inner` lies inside `outer` with a strictly longer prefix (ValidateIPBlock's rule). */
+/**
+ * Whether `inner` lies inside `outer` with a strictly longer prefix (ValidateIPBlock's rule:
+ * `outer.Contains(inner.IP)` and a longer mask). The prefix lengths are compared as written,
+ * and containment follows Go's net.IPNet.Contains, which reads an IPv4-mapped IPv6 address
+ * as IPv4: so `::ffff:10.1.0.0/112` is accepted inside `10.0.0.0/8`.
+ */
 export function isStrictSubset(inner: Cidr, outer: Cidr): boolean {
-  if (inner.family !== outer.family) return false;
   if (inner.prefix <= outer.prefix) return false;
-  return (inner.address as ipaddr.IPv4).match(outer.address as ipaddr.IPv4, outer.prefix);
+  let ip = networkBytes(inner);
+  if (ip.length === 16 && isIPv4Mapped(ip)) ip = ip.slice(12);
+  let network = networkBytes(outer);
+  let mask = maskBytes(outer.prefix, network.length * 8);
+  if (network.length === 16 && isIPv4Mapped(network)) {
+    network = network.slice(12);
+    mask = mask.slice(12);
+  }
+  if (ip.length !== network.length) return false;
+  return network.every((byte, i) => (byte & mask[i]) === (ip[i] & mask[i]));
+}
+
+/** The address bytes with the bits after the prefix cleared, as Go's ParseCIDR returns them. */
+function networkBytes(cidr: Cidr): number[] {
+  const bytes = cidr.address.toByteArray();
+  const mask = maskBytes(cidr.prefix, bytes.length * 8);
+  return bytes.map((byte, i) => byte & mask[i]);
+}
+
+function maskBytes(prefix: number, bits: number): number[] {
+  const bytes: number[] = [];
+  for (let i = 0; i < bits / 8; i++) {
+    const ones = Math.max(0, Math.min(8, prefix - i * 8));
+    bytes.push((0xff << (8 - ones)) & 0xff);
+  }
+  return bytes;
+}
+
+function isIPv4Mapped(bytes: number[]): boolean {
+  return bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
 }
 
 /** Parses a single IP address (no prefix); undefined when invalid. */

@@ -124,7 +124,7 @@ function walkValue(
         const value = Number(node.value);
         const [min, max] = schema.goType === 'int32' ? [-2147483648, 2147483647] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
         if (Number.isInteger(value) && value >= min && value <= max) return;
-        return mismatch(undefined, `number ${node.source}`);
+        return mismatch(undefined, `number ${jsonNumber(node)}`);
       }
       if (node.kind === 'scalar' && typeof node.value === 'string') {
         return mismatch(/^\s*[0-9]+\s*$/.test(node.value) ? `write the number without quotes: ${node.value.trim()}` : 'expected a number');
@@ -136,7 +136,7 @@ function walkValue(
       if (node.kind === 'scalar' && (typeof node.value === 'number' || typeof node.value === 'bigint')) {
         const value = Number(node.value);
         if (Number.isInteger(value) && value >= -2147483648 && value <= 2147483647) return;
-        return mismatch(undefined, `number ${node.source}`);
+        return mismatch(undefined, `number ${jsonNumber(node)}`);
       }
       return mismatch(expectation(node, 'a port number or a port name'));
     }
@@ -149,7 +149,18 @@ function walkValue(
 }
 
 function goTypeOf(schema: SchemaType): string {
+  // IntOrString decodes a non-string by unmarshalling it into its int32 field, so the error
+  // names int32, not intstr.IntOrString.
+  if (schema.type === 'int-or-string') return 'int32';
   return schema.type === 'object' ? schema.goTypeQualified : schema.goType;
+}
+
+/** The number as kubectl's JSON carries it: decimal, so `0x80000000` reads 2147483648. */
+function jsonNumber(node: YNode): string {
+  if (node.kind !== 'scalar') return '';
+  const decimal = /^[-+]?(0|[1-9][0-9]*)$/.exec(node.source);
+  if (decimal) return node.source.replace(/^\+/, '');
+  return String(node.value);
 }
 
 function expectation(node: YNode, expected: string): string {

@@ -55,20 +55,31 @@ function byteLength(value: string): number {
 
 export function isDNS1123Subdomain(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > dns1123SubdomainMaxLength) errs.push(maxLenError(dns1123SubdomainMaxLength, 'characters'));
+  if (byteLength(value) > dns1123SubdomainMaxLength) errs.push(maxLenError(dns1123SubdomainMaxLength, 'characters'));
   if (!dns1123SubdomainRegexp.test(value)) errs.push(regexError(dns1123SubdomainErrorMsg, dns1123SubdomainFmt, 'example.com'));
   return errs;
 }
 
 export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > dns1123LabelMaxLength) errs.push(maxLenError(dns1123LabelMaxLength, 'characters'));
-  if (value.includes('.')) {
-    errs.push('must not contain dots');
-  } else if (!dns1123LabelRegexp.test(value)) {
-    errs.push(regexError(dns1123LabelErrMsg, dns1123LabelFmt, 'my-name', '123-abc'));
+  if (byteLength(value) > dns1123LabelMaxLength) errs.push(maxLenError(dns1123LabelMaxLength, 'characters'));
+  if (!dns1123LabelRegexp.test(value)) {
+    // Only a value that would be a valid subdomain gets the short "dots" message; "Team.A"
+    // still gets the full pattern message.
+    if (dns1123SubdomainRegexp.test(value)) errs.push('must not contain dots');
+    else errs.push(regexError(dns1123LabelErrMsg, dns1123LabelFmt, 'my-name', '123-abc'));
   }
   return errs;
+}
+
+/**
+ * NameIsDNSSubdomain with prefix=true (metadata.generateName): a trailing dash is allowed.
+ * The API server's maskTrailingDash drops the last two characters and appends "a", and leaves
+ * a one-character value alone; both quirks are kept so that the same values pass.
+ */
+export function isGenerateNamePrefix(value: string): string[] {
+  const masked = value.length > 1 && value.endsWith('-') ? `${value.slice(0, -2)}a` : value;
+  return isDNS1123Subdomain(masked);
 }
 
 /** A label key: an optional DNS subdomain prefix and '/', then a name part. */
@@ -112,7 +123,7 @@ export function isLabelValue(value: string): string[] {
 /** IANA service names, which named ports must be (IsValidPortName). */
 export function isPortName(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > portNameMaxLength) errs.push(`must be no more than ${portNameMaxLength} characters`);
+  if (byteLength(value) > portNameMaxLength) errs.push(`must be no more than ${portNameMaxLength} characters`);
   if (!portNameCharsetRegexp.test(value)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   if (!portNameOneLetterRegexp.test(value)) errs.push('must contain at least one letter (a-z)');
   if (value.includes('--')) errs.push('must not contain consecutive hyphens');
@@ -125,15 +136,96 @@ export function isPortNumber(value: number): string[] {
   return ['must be between 1 and 65535, inclusive'];
 }
 
-/** Renders a value as field.Invalid does: strings quoted (Go %q), numbers bare. */
+/**
+ * Renders a value as field.Error does: a Go `string` with %q, numbers bare. Values of named
+ * string types (Protocol, PolicyType, LabelSelectorOperator) are not `string` to Go's type
+ * switch, so they are rendered with json.Marshal: use `jsonValue` for those.
+ */
 export function goValue(value: unknown): string {
   if (typeof value === 'string') return goQuote(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return jsonValue(value);
+}
+
+/** json.Marshal as the API server's field errors use it for values that are not plain strings. */
+export function jsonValue(value: unknown): string {
+  if (typeof value === 'string') return jsonQuote(value);
+  if (Array.isArray(value)) return `[${value.map((v) => jsonValue(v)).join(',')}]`;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value === null || value === undefined) return 'null';
   return JSON.stringify(value);
 }
 
-/** Go's %q for the printable strings that appear in manifests. */
+const printableRune = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
+function hex(code: number, width: number): string {
+  return code.toString(16).padStart(width, '0');
+}
+
+/** Go's strconv.Quote (what %q prints): printable runes as they are, everything else escaped. */
 export function goQuote(value: string): string {
-  return JSON.stringify(value);
+  let out = '"';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    switch (char) {
+      case '"':
+        out += '\\"';
+        continue;
+      case '\\':
+        out += '\\\\';
+        continue;
+      case '\x07':
+        out += '\\a';
+        continue;
+      case '\b':
+        out += '\\b';
+        continue;
+      case '\f':
+        out += '\\f';
+        continue;
+      case '\n':
+        out += '\\n';
+        continue;
+      case '\r':
+        out += '\\r';
+        continue;
+      case '\t':
+        out += '\\t';
+        continue;
+      case '\v':
+        out += '\\v';
+        continue;
+    }
+    if (code >= 0xd800 && code <= 0xdfff) {
+      // A lone surrogate reaches Go as invalid UTF-8, which JSON decoding turns into U+FFFD.
+      out += '\ufffd';
+    } else if (printableRune.test(char)) {
+      out += char;
+    } else if (code < 0x20 || code === 0x7f) {
+      out += `\\x${hex(code, 2)}`;
+    } else if (code < 0x10000) {
+      out += `\\u${hex(code, 4)}`;
+    } else {
+      out += `\\U${hex(code, 8)}`;
+    }
+  }
+  return `${out}"`;
+}
+
+/** encoding/json's string encoding, which also escapes <, > and & for HTML safety. */
+export function jsonQuote(value: string): string {
+  let out = '"';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (char === '"' || char === '\\') out += `\\${char}`;
+    else if (char === '\n') out += '\\n';
+    else if (char === '\r') out += '\\r';
+    else if (char === '\t') out += '\\t';
+    else if (char === '\b') out += '\\b';
+    else if (char === '\f') out += '\\f';
+    else if (code < 0x20 || char === '<' || char === '>' || char === '&' || code === 0x2028 || code === 0x2029) out += `\\u${hex(code, 4)}`;
+    else if (code >= 0xd800 && code <= 0xdfff) out += '\\ufffd';
+    else out += char;
+  }
+  return `${out}"`;
 }

@@ -2,7 +2,7 @@ import { child, entry, Span, YMap, YNode, YScalar } from '../parse/yamlView';
 import { Rule, Rules } from '../rules';
 import { isStrictSubset, parseCidr } from './cidr';
 import { FieldPath, Finding, headSpan } from './finding';
-import { goValue, isDNS1123Label, isDNS1123Subdomain, isLabelKey, isLabelValue, isPortName, isPortNumber } from './k8sValidation';
+import { goValue, isDNS1123Label, isDNS1123Subdomain, isGenerateNamePrefix, isLabelKey, isLabelValue, isPortName, isPortNumber, jsonValue } from './k8sValidation';
 
 /**
  * The API server's validation of a NetworkPolicy (pkg/apis/networking/validation), in its
@@ -35,6 +35,16 @@ function isNull(node: YNode | null | undefined): boolean {
   return node === null || node === undefined || (node.kind === 'scalar' && node.value === null);
 }
 
+/**
+ * The value of an int32 field, when the decoder would accept it. A number outside int32 is
+ * a decode error (reported by the decoder check), so the API server never validates it.
+ */
+function int32Value(node: YNode | null | undefined): number | undefined {
+  if (!node || node.kind !== 'scalar' || typeof node.value !== 'number') return undefined;
+  const value = node.value;
+  return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? value : undefined;
+}
+
 class Validator {
   readonly findings: Finding[] = [];
 
@@ -52,7 +62,7 @@ class Validator {
     const path = FieldPath.root('metadata');
     const generateName = asString(child(meta, 'generateName'));
     if (generateName && generateName.value.length > 0) {
-      for (const msg of isDNS1123Subdomain(generateName.value.replace(/-$/, 'a'))) {
+      for (const msg of isGenerateNamePrefix(generateName.value)) {
         this.add(Rules.invalidMetadata, this.span(generateName), path.child('generateName'), `Invalid value: ${goValue(generateName.value)}: ${msg}`);
       }
     }
@@ -90,7 +100,7 @@ class Validator {
         for (const msg of isLabelKey(e.key.toLowerCase())) {
           this.add(Rules.invalidMetadata, e.keySpan, path.child('annotations'), `Invalid value: ${goValue(e.key)}: ${msg}`);
         }
-        total += e.key.length + (asString(e.value)?.value.length ?? 0);
+        total += Buffer.byteLength(e.key, 'utf8') + Buffer.byteLength(asString(e.value)?.value ?? '', 'utf8');
       }
       if (total > 256 * 1024) {
         this.add(Rules.invalidMetadata, this.span(annotations), path.child('annotations'), `Too long: may not be more than 262144 bytes`);
@@ -118,17 +128,20 @@ class Validator {
   private labelSelector(selector: YMap | undefined, path: FieldPath): void {
     if (!selector) return;
     this.labels(asMap(child(selector, 'matchLabels')), path.child('matchLabels'), Rules.invalidSelector);
-    asSeqItems(child(selector, 'matchExpressions')).forEach((item, i) => {
-      this.requirement(asMap(item), item, path.child('matchExpressions').index(i));
+    const expressions = entry(selector, 'matchExpressions');
+    asSeqItems(expressions?.value).forEach((item, i) => {
+      this.requirement(asMap(item), item, path.child('matchExpressions').index(i), expressions!.keySpan);
     });
   }
 
-  private requirement(req: YMap | undefined, node: YNode | null, path: FieldPath): void {
+  private requirement(req: YMap | undefined, node: YNode | null, path: FieldPath, listKey: Span): void {
     const operatorNode = child(req, 'operator');
     const operator = asString(operatorNode)?.value ?? '';
     const valuesEntry = entry(req, 'values');
     const values = asSeqItems(valuesEntry?.value);
-    const anchor = node ? this.span(node) : ([0, 0] as Span);
+    // A null list item (`- ` with nothing after it) decodes as an empty requirement; it has no
+    // text of its own, so its errors go on the `matchExpressions` key.
+    const anchor = node && !isNull(node) ? this.span(node) : listKey;
     switch (operator) {
       case 'In':
       case 'NotIn':
@@ -145,7 +158,7 @@ class Validator {
         break;
       default: {
         const span = operatorNode ? this.span(operatorNode) : anchor;
-        this.add(Rules.invalidSelector, span, path.child('operator'), `Invalid value: ${goValue(operator)}: not a valid selector operator`);
+        this.add(Rules.invalidSelector, span, path.child('operator'), `Invalid value: ${jsonValue(operator)}: not a valid selector operator`);
       }
     }
     const keyNode = child(req, 'key');
@@ -189,19 +202,21 @@ class Validator {
   private port(port: YMap | undefined, path: FieldPath): void {
     const protocol = asString(child(port, 'protocol'));
     if (protocol && !['TCP', 'UDP', 'SCTP'].includes(protocol.value)) {
-      this.add(Rules.invalidPort, this.span(protocol), path.child('protocol'), `Unsupported value: ${goValue(protocol.value)}: supported values: "TCP", "UDP", "SCTP"`);
+      this.add(Rules.invalidPort, this.span(protocol), path.child('protocol'), `Unsupported value: ${jsonValue(protocol.value)}: supported values: "TCP", "UDP", "SCTP"`);
     }
     const portNode = child(port, 'port');
     const endPortNode = child(port, 'endPort');
-    const endPort = endPortNode && endPortNode.kind === 'scalar' && typeof endPortNode.value === 'number' && Number.isInteger(endPortNode.value) ? endPortNode : undefined;
-    const endPortValue = endPort ? (endPort.value as number) : undefined;
-    const numericPort = portNode && portNode.kind === 'scalar' && typeof portNode.value === 'number' && Number.isInteger(portNode.value) ? portNode : undefined;
+    const endPortValue = int32Value(endPortNode);
+    const endPort = endPortValue !== undefined ? endPortNode! : undefined;
+    const portValue = int32Value(portNode);
+    const numericPort = portValue !== undefined ? portNode! : undefined;
     const namedPort = asString(portNode);
-    if (numericPort) {
-      const value = numericPort.value as number;
+    if (numericPort && portValue !== undefined) {
+      const value = portValue;
       for (const msg of isPortNumber(value)) this.add(Rules.invalidPort, this.span(numericPort), path.child('port'), `Invalid value: ${value}: ${msg}`);
       if (endPort && endPortValue !== undefined) {
-        // The API server prints `port` here, not `endPort`.
+        // Released API servers print the value of `port` here, not `endPort` (changed on the
+        // main branch by kubernetes#137960, after 1.36).
         if (endPortValue < value) this.add(Rules.invalidPort, this.span(endPort), path.child('endPort'), `Invalid value: ${value}: must be greater than or equal to \`port\``);
         for (const msg of isPortNumber(endPortValue)) this.add(Rules.invalidPort, this.span(endPort), path.child('endPort'), `Invalid value: ${endPortValue}: ${msg}`);
       }
@@ -279,8 +294,9 @@ class Validator {
     if (!typesEntry || !typesEntry.value || typesEntry.value.kind !== 'seq') return;
     const items = typesEntry.value.items;
     if (items.length > 2) {
-      const values = items.map((item) => (item && item.kind === 'scalar' ? item.value : null));
-      this.add(Rules.invalidPolicyTypes, typesEntry.keySpan, path, `Invalid value: ${JSON.stringify(values)}: may not specify more than two policyTypes`);
+      // A null item decodes as "" (the zero PolicyType).
+      const values = items.map((item) => (item && item.kind === 'scalar' && item.value !== null ? item.value : ''));
+      this.add(Rules.invalidPolicyTypes, typesEntry.keySpan, path, `Invalid value: ${jsonValue(values)}: may not specify more than two policyTypes`);
       return;
     }
     items.forEach((item, i) => {
@@ -289,7 +305,7 @@ class Validator {
       if (item && item.kind !== 'scalar') return;
       const text = typeof value === 'string' ? value : '';
       if (typeof value !== 'string' && value !== null) return;
-      this.add(Rules.invalidPolicyTypes, item ? this.span(item) : typesEntry.keySpan, path.index(i), `Unsupported value: ${goValue(text)}: supported values: "Ingress", "Egress"`);
+      this.add(Rules.invalidPolicyTypes, item ? this.span(item) : typesEntry.keySpan, path.index(i), `Unsupported value: ${jsonValue(text)}: supported values: "Ingress", "Egress"`);
     });
   }
 }
