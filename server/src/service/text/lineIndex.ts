@@ -38,9 +38,11 @@ export class LineIndex {
       if (this.lineStarts[mid] <= clamped) low = mid;
       else high = mid - 1;
     }
-    let character = clamped - this.lineStarts[low];
+    // An offset inside a line break (between \r and \n) belongs to the end of the line.
+    let character = Math.min(clamped, this.lineEnd(low)) - this.lineStarts[low];
     // Never point between the two halves of a surrogate pair.
-    if (character > 0 && isLowSurrogate(this.text.charCodeAt(clamped)) && isHighSurrogate(this.text.charCodeAt(clamped - 1))) {
+    const at = this.lineStarts[low] + character;
+    if (character > 0 && isLowSurrogate(this.text.charCodeAt(at)) && isHighSurrogate(this.text.charCodeAt(at - 1))) {
       character--;
     }
     return { line: low, character };
