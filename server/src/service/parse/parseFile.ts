@@ -199,11 +199,16 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, lim
   const range = doc.range ?? [0, text.length, text.length];
   // The parser reports errors found at the end of the input (an unclosed quote or bracket)
   // just past it, which in a multi-document file is the next document's `---`. Such errors
-  // are moved onto the last character this document has.
-  const lastChar = text.trimEnd().length - 1;
+  // are moved onto the last character of this document's last line that is not a comment.
+  const lastChar = lastContentChar(text);
   const errors: SyntaxProblem[] = doc.errors.map((e: YAMLError) => {
-    const start = lastChar >= 0 && e.pos[0] > lastChar ? lastChar : e.pos[0];
-    const end = lastChar >= 0 && e.pos[0] > lastChar ? lastChar + 1 : Math.max(e.pos[0], e.pos[1]);
+    let start = lastChar >= 0 && e.pos[0] > lastChar ? lastChar : e.pos[0];
+    let end = lastChar >= 0 && e.pos[0] > lastChar ? lastChar + 1 : Math.max(e.pos[0], e.pos[1]);
+    // An error on a line break would be drawn across two lines; mark the character before it.
+    if (end === start + 1 && (text[start] === '\n' || text[start] === '\r') && start > 0 && text[start - 1] !== '\n' && text[start - 1] !== '\r') {
+      start--;
+      end--;
+    }
     return { span: [start, end] as Span, message: e.message.split('\n')[0], code: e.code };
   });
   let view: ViewResult;
@@ -215,6 +220,21 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, lim
     errors.push({ span: [range[0], range[0]], message: `This document could not be read: ${message}`, code: 'VIEW_FAILURE' });
   }
   return { index, span: [range[0], range[2] ?? range[1]], errors, view, manifests: manifestsOf(view.root, index), memo: new Map() };
+}
+
+/** Offset of the last character before any trailing blank or comment-only lines; -1 if none. */
+function lastContentChar(text: string): number {
+  let i = text.length - 1;
+  for (;;) {
+    while (i >= 0 && /\s/.test(text[i])) i--;
+    if (i < 0) return -1;
+    let lineStart = i;
+    while (lineStart > 0 && text[lineStart - 1] !== '\n' && text[lineStart - 1] !== '\r') lineStart--;
+    let first = lineStart;
+    while (text[first] === ' ' || text[first] === '\t') first++;
+    if (text[first] !== '#' || lineStart === 0) return i;
+    i = lineStart - 1;
+  }
 }
 
 function manifestsOf(root: YNode | null, documentIndex: number): Manifest[] {

@@ -58,6 +58,17 @@ class Validator {
     return headSpan(node, this.text);
   }
 
+  /**
+   * The node's span, or `fallback` when the node has no text: a value left empty (`cidr:`)
+   * or an empty list item (`- `) is an empty null scalar, and a zero-width range would be
+   * invisible in the editor.
+   */
+  private spanOr(node: YNode | null | undefined, fallback: Span): Span {
+    if (!node) return fallback;
+    const span = this.span(node);
+    return span[1] > span[0] ? span : fallback;
+  }
+
   metadata(meta: YMap | undefined, anchor: Span): void {
     const path = FieldPath.root('metadata');
     const generateName = asString(child(meta, 'generateName'));
@@ -76,7 +87,7 @@ class Validator {
     } else if (!hasGenerateName && (name || isNull(nameNode))) {
       // Absent, null or "": the server cannot name the object. (A name of the wrong type is
       // reported by the decoder check.)
-      const span = name ? this.span(name) : (entry(meta, 'name')?.keySpan ?? anchor);
+      const span = this.spanOr(name, entry(meta, 'name')?.keySpan ?? anchor);
       this.add(Rules.invalidMetadata, span, path.child('name'), 'Required value: name or generateName is required');
     }
     // An absent namespace is filled in from the request (kubectl -n, the context), so only
@@ -141,12 +152,12 @@ class Validator {
     const values = asSeqItems(valuesEntry?.value);
     // A null list item (`- ` with nothing after it) decodes as an empty requirement; it has no
     // text of its own, so its errors go on the `matchExpressions` key.
-    const anchor = node && !isNull(node) ? this.span(node) : listKey;
+    const anchor = this.spanOr(node, listKey);
     switch (operator) {
       case 'In':
       case 'NotIn':
         if (values.length === 0) {
-          const span = valuesEntry ? (valuesEntry.value ? this.span(valuesEntry.value) : valuesEntry.keySpan) : (entry(req, 'operator')?.keySpan ?? anchor);
+          const span = valuesEntry ? this.spanOr(valuesEntry.value, valuesEntry.keySpan) : (entry(req, 'operator')?.keySpan ?? anchor);
           this.add(Rules.invalidSelector, span, path.child('values'), "Required value: must be specified when `operator` is 'In' or 'NotIn'");
         }
         break;
@@ -157,7 +168,7 @@ class Validator {
         }
         break;
       default: {
-        const span = operatorNode ? this.span(operatorNode) : anchor;
+        const span = this.spanOr(operatorNode, entry(req, 'operator')?.keySpan ?? anchor);
         this.add(Rules.invalidSelector, span, path.child('operator'), `Invalid value: ${jsonValue(operator)}: not a valid selector operator`);
       }
     }
@@ -165,7 +176,7 @@ class Validator {
     const key = asString(keyNode)?.value ?? '';
     const keyMessages = isLabelKey(key);
     if (keyMessages.length > 0) {
-      const span = keyNode ? this.span(keyNode) : anchor;
+      const span = this.spanOr(keyNode, entry(req, 'key')?.keySpan ?? anchor);
       for (const msg of keyMessages) this.add(Rules.invalidSelector, span, path.child('key'), `Invalid value: ${goValue(key)}: ${msg}`);
     }
     values.forEach((valueNode, j) => {
@@ -252,7 +263,7 @@ class Validator {
       count++;
       this.ipBlock(asMap(ipBlock.value), ipBlock.keySpan, path.child('ipBlock'));
     }
-    const span = node ? this.span(node) : (listKey ?? [0, 0]);
+    const span = this.spanOr(node, listKey ?? [0, 0]);
     if (count === 0) {
       this.add(Rules.invalidPeer, span, path, 'Required value: must specify a peer');
     } else if (count > 1 && hasIpBlock) {
@@ -264,7 +275,7 @@ class Validator {
     const cidrNode = child(block, 'cidr');
     const cidrText = asString(cidrNode)?.value ?? '';
     if (cidrText === '') {
-      const span = cidrNode ? this.span(cidrNode) : (entry(block, 'cidr')?.keySpan ?? keySpan);
+      const span = this.spanOr(cidrNode, entry(block, 'cidr')?.keySpan ?? keySpan);
       this.add(Rules.invalidIpBlock, span, path.child('cidr'), 'Required value');
       return;
     }
@@ -273,11 +284,12 @@ class Validator {
       this.add(Rules.invalidIpBlock, this.span(cidrNode!), path.child('cidr'), `Invalid value: ${goValue(cidrText)}: must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
       return;
     }
+    const exceptKey = entry(block, 'except')?.keySpan ?? keySpan;
     asSeqItems(child(block, 'except')).forEach((exceptNode, i) => {
       const exceptText = asString(exceptNode)?.value ?? (isNull(exceptNode) ? '' : undefined);
       if (exceptText === undefined) return;
       const exceptPath = path.child('except').index(i);
-      const span = exceptNode ? this.span(exceptNode) : keySpan;
+      const span = this.spanOr(exceptNode, exceptKey);
       const except = parseCidr(exceptText);
       if (!except) {
         this.add(Rules.invalidIpBlock, span, exceptPath, `Invalid value: ${goValue(exceptText)}: must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
@@ -305,7 +317,7 @@ class Validator {
       if (item && item.kind !== 'scalar') return;
       const text = typeof value === 'string' ? value : '';
       if (typeof value !== 'string' && value !== null) return;
-      this.add(Rules.invalidPolicyTypes, item ? this.span(item) : typesEntry.keySpan, path.index(i), `Unsupported value: ${jsonValue(text)}: supported values: "Ingress", "Egress"`);
+      this.add(Rules.invalidPolicyTypes, this.spanOr(item, typesEntry.keySpan), path.index(i), `Unsupported value: ${jsonValue(text)}: supported values: "Ingress", "Egress"`);
     });
   }
 }
