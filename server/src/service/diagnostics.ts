@@ -101,14 +101,20 @@ function checkManifest(manifest: Manifest, text: string): Finding[] {
   }
   const findings = checkDecoding(manifest.node, networkPolicySchema, text);
   findings.push(...validateNetworkPolicy(manifest.node, text));
-  const spec = child(manifest.node, 'spec');
-  if (spec && spec.kind === 'map' && !entry(spec, 'podSelector')) {
-    const specKey = entry(manifest.node, 'spec')!.keySpan;
+  const specEntry = entry(manifest.node, 'spec');
+  const spec = specEntry?.value;
+  const specIsEmpty = !spec || (spec.kind === 'scalar' && spec.value === null);
+  if (specIsEmpty || (spec.kind === 'map' && !entry(spec, 'podSelector'))) {
+    // An absent podSelector decodes as {}; with no spec at all the policy also has no rules,
+    // so it denies all ingress to every pod of its namespace.
+    const span = specEntry ? specEntry.keySpan : (entry(manifest.node, 'kind')?.keySpan ?? manifest.node.span);
     findings.push({
       rule: Rules.missingPodSelector,
-      span: specKey,
+      span,
       field: 'spec.podSelector',
-      message: 'spec.podSelector is missing: the API server reads it as {} and this policy selects every pod in its namespace. Write `podSelector: {}` to say so, or a selector for the pods you mean.',
+      message: specIsEmpty
+        ? 'spec is missing: the API server reads podSelector as {} and policyTypes as [Ingress], so this policy denies all incoming traffic to every pod in its namespace. Write the spec you mean, or `spec: {podSelector: {}, policyTypes: [Ingress]}` if that is the intent.'
+        : 'spec.podSelector is missing: the API server reads it as {} and this policy selects every pod in its namespace. Write `podSelector: {}` to say so, or a selector for the pods you mean.',
     });
   }
   return findings;

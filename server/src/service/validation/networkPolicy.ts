@@ -226,9 +226,9 @@ class Validator {
       const value = portValue;
       for (const msg of isPortNumber(value)) this.add(Rules.invalidPort, this.span(numericPort), path.child('port'), `Invalid value: ${value}: ${msg}`);
       if (endPort && endPortValue !== undefined) {
-        // Released API servers print the value of `port` here, not `endPort` (changed on the
-        // main branch by kubernetes#137960, after 1.36).
-        if (endPortValue < value) this.add(Rules.invalidPort, this.span(endPort), path.child('endPort'), `Invalid value: ${value}: must be greater than or equal to \`port\``);
+        // Since kubernetes#137960 (Kubernetes 1.37) the API server prints endPort's value here;
+        // older releases printed port's.
+        if (endPortValue < value) this.add(Rules.invalidPort, this.span(endPort), path.child('endPort'), `Invalid value: ${endPortValue}: must be greater than or equal to \`port\``);
         for (const msg of isPortNumber(endPortValue)) this.add(Rules.invalidPort, this.span(endPort), path.child('endPort'), `Invalid value: ${endPortValue}: ${msg}`);
       }
     } else if (namedPort) {
