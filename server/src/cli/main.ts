@@ -1,5 +1,8 @@
 import { CliIo, UsageError } from './args';
 import { checkUsage, runCheck } from './commands/check';
+import { explainUsage, runExplain } from './commands/explain';
+import { matrixUsage, runMatrix } from './commands/matrix';
+import { reachUsage, runReach } from './commands/reach';
 import { processStdin } from './inputs';
 
 const VERSION = '0.1.0';
@@ -8,6 +11,9 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
   check: { run: runCheck, summary: 'validate manifests as the API server would, and more' },
+  explain: { run: runExplain, summary: 'say in words what each policy selects, isolates and allows' },
+  reach: { run: runReach, summary: 'whether one connection is allowed, and which rules decide it' },
+  matrix: { run: runMatrix, summary: 'who can reach whom: every pair of pods, per port and protocol' },
 };
 
 function usage(): string {
@@ -22,6 +28,12 @@ ${lines.join('\n')}
 Run 'netpol <command> --help' for a command's options.
 
 ${checkUsage}
+
+${explainUsage}
+
+${reachUsage}
+
+${matrixUsage}
 `;
 }
 

@@ -1,0 +1,320 @@
+import type { ClusterModel, Direction, LabelSelector, PeerInfo, PodInfo, PolicyInfo, PortInfo, Protocol, RuleInfo } from '../model/types';
+import { Bitset } from './bitset';
+import { Endpoint, ipBlockContains, ipBlockMatchesPod } from './peers';
+import { portsAdmit } from './ports';
+import { selectorKey, selectorMatches } from './selectors';
+
+export interface MatrixOptions {
+  ports: readonly number[];
+  protocols: readonly Protocol[];
+}
+
+/** One port and protocol of a matrix: `allowed(i, j)` for pods[i] -> pods[j]. */
+export interface MatrixTable {
+  port: number;
+  protocol: Protocol;
+  /** rows[i] holds j when pods[i] may connect to pods[j]. */
+  rows: Bitset[];
+  allowed(from: number, to: number): boolean;
+}
+
+export interface MatrixResult {
+  pods: readonly PodInfo[];
+  tables: MatrixTable[];
+}
+
+/**
+ * The policy engine over one cluster model. Who each policy selects and who each peer
+ * matches are computed once, as bitsets over the model's pods, so the matrix is set algebra
+ * rather than every rule tested against every pair.
+ */
+export class Analyzer {
+  readonly pods: readonly PodInfo[];
+  private readonly indexById = new Map<string, number>();
+  private readonly indexByPod = new Map<PodInfo, number>();
+  private readonly namespaceMasks = new Map<string, Bitset>();
+  private readonly podSelectorCache = new Map<string, Bitset>();
+  private readonly namespaceSelectorCache = new Map<string, Bitset>();
+  private readonly selected: Bitset[];
+  private readonly peerSets = new Map<PeerInfo, Bitset>();
+  /** Per pod: indices of the policies that select it and isolate it per direction. */
+  private readonly isolating: { ingress: number[][]; egress: number[][] };
+  private readonly selecting: number[][];
+  private namedPortIndex?: Map<string, Map<number, Bitset>>;
+
+  constructor(readonly model: ClusterModel) {
+    this.pods = model.pods;
+    this.pods.forEach((pod, i) => {
+      this.indexById.set(pod.id, i);
+      this.indexByPod.set(pod, i);
+      let mask = this.namespaceMasks.get(pod.namespace);
+      if (!mask) this.namespaceMasks.set(pod.namespace, (mask = new Bitset(this.pods.length)));
+      mask.add(i);
+    });
+    this.selected = model.policies.map((policy) => this.podsMatching(policy.podSelector).clone().and(this.namespaceMask(policy.namespace)));
+    this.isolating = { ingress: this.pods.map(() => []), egress: this.pods.map(() => []) };
+    this.selecting = this.pods.map(() => []);
+    model.policies.forEach((policy, p) => {
+      for (const i of this.selected[p]) {
+        this.selecting[i].push(p);
+        if (policy.policyTypes.ingress) this.isolating.ingress[i].push(p);
+        if (policy.policyTypes.egress) this.isolating.egress[i].push(p);
+      }
+    });
+  }
+
+  podById(id: string): PodInfo | undefined {
+    const i = this.indexById.get(id);
+    return i === undefined ? undefined : this.pods[i];
+  }
+
+  indexOf(pod: PodInfo): number {
+    const i = this.indexByPod.get(pod);
+    if (i === undefined) throw new Error(`${pod.id} is not a pod of this model`);
+    return i;
+  }
+
+  private namespaceMask(namespace: string): Bitset {
+    return this.namespaceMasks.get(namespace) ?? new Bitset(this.pods.length);
+  }
+
+  /** Every pod of the model whose labels match, whatever its namespace. */
+  private podsMatching(selector: LabelSelector): Bitset {
+    const key = selectorKey(selector);
+    let set = this.podSelectorCache.get(key);
+    if (!set) {
+      set = new Bitset(this.pods.length);
+      for (let i = 0; i < this.pods.length; i++) if (selectorMatches(selector, this.pods[i].labels)) set.add(i);
+      this.podSelectorCache.set(key, set);
+    }
+    return set;
+  }
+
+  /** Every pod of the model in a namespace whose labels match. */
+  private podsInNamespacesMatching(selector: LabelSelector): Bitset {
+    const key = selectorKey(selector);
+    let set = this.namespaceSelectorCache.get(key);
+    if (!set) {
+      set = new Bitset(this.pods.length);
+      for (const [name, mask] of this.namespaceMasks) {
+        const labels = this.model.namespaces.get(name)?.labels ?? {};
+        if (selectorMatches(selector, labels)) set.or(mask);
+      }
+      this.namespaceSelectorCache.set(key, set);
+    }
+    return set;
+  }
+
+  /** The pods of the model that one peer matches (for a policy in `namespace`). */
+  peerSet(peer: PeerInfo, namespace: string): Bitset {
+    let set = this.peerSets.get(peer);
+    if (set) return set;
+    if (peer.problem) set = new Bitset(this.pods.length);
+    else if (peer.ipBlock) {
+      const block = peer.ipBlock;
+      set = Bitset.of(this.pods.length, this.pods.flatMap((pod, i) => (ipBlockMatchesPod(block, pod) ? [i] : [])));
+    } else {
+      set = peer.namespaceSelector ? this.podsInNamespacesMatching(peer.namespaceSelector).clone() : this.namespaceMask(namespace).clone();
+      if (peer.podSelector) set.and(this.podsMatching(peer.podSelector));
+    }
+    this.peerSets.set(peer, set);
+    return set;
+  }
+
+  /** The pods a policy selects. */
+  selectedPods(policy: PolicyInfo): PodInfo[] {
+    const p = this.model.policies.indexOf(policy);
+    return p < 0 ? [] : [...this.selected[p]].map((i) => this.pods[i]);
+  }
+
+  /** The pods one peer of a policy's rule matches. */
+  peerPods(policy: PolicyInfo, peer: PeerInfo): PodInfo[] {
+    return [...this.peerSet(peer, policy.namespace)].map((i) => this.pods[i]);
+  }
+
+  /** Every policy that selects the pod, whatever its policyTypes. */
+  policiesSelecting(pod: PodInfo): PolicyInfo[] {
+    return this.selecting[this.indexOf(pod)].map((p) => this.model.policies[p]);
+  }
+
+  /** The policies that select the pod and have the direction in their (effective) policyTypes. */
+  isolatingPolicies(pod: PodInfo, direction: Direction): PolicyInfo[] {
+    return this.isolating[direction][this.indexOf(pod)].map((p) => this.model.policies[p]);
+  }
+
+  /** The verdict alone, for one connection; `explainConnection` says why. */
+  allows(from: Endpoint, to: Endpoint, port: number, protocol: Protocol): boolean {
+    return this.sideAllows('egress', from, to, port, protocol) && this.sideAllows('ingress', to, from, port, protocol);
+  }
+
+  /** Whether `subject`'s policies for `direction` admit `other` (the peer of the connection). */
+  private sideAllows(direction: Direction, subject: Endpoint, other: Endpoint, port: number, protocol: Protocol): boolean {
+    if (subject.kind !== 'pod') return true;
+    const policies = this.isolating[direction][this.indexOf(subject.pod)];
+    if (policies.length === 0) return true;
+    const destination = direction === 'ingress' ? subject.pod : other.kind === 'pod' ? other.pod : undefined;
+    for (const p of policies) {
+      const policy = this.model.policies[p];
+      for (const rule of policy[direction]) {
+        if (!portsAdmit(rule.ports, port, protocol, destination)) continue;
+        if (rule.peers.length === 0) return true;
+        for (const peer of rule.peers) {
+          if (this.peerAdmits(peer, policy.namespace, other)) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private peerAdmits(peer: PeerInfo, namespace: string, endpoint: Endpoint): boolean {
+    if (peer.problem) return false;
+    if (endpoint.kind === 'pod') return this.peerSet(peer, namespace).has(this.indexOf(endpoint.pod));
+    return peer.ipBlock !== undefined && ipBlockContains(peer.ipBlock, endpoint.address);
+  }
+
+  /** For each `name/protocol`, the pods on which that named port resolves to each number. */
+  private namedPorts(): Map<string, Map<number, Bitset>> {
+    if (this.namedPortIndex) return this.namedPortIndex;
+    const index = new Map<string, Map<number, Bitset>>();
+    this.pods.forEach((pod, i) => {
+      for (const port of pod.ports) {
+        if (!port.name) continue;
+        const key = `${port.name}/${port.protocol}`;
+        let byNumber = index.get(key);
+        if (!byNumber) index.set(key, (byNumber = new Map()));
+        let set = byNumber.get(port.containerPort);
+        if (!set) byNumber.set(port.containerPort, (set = new Bitset(this.pods.length)));
+        set.add(i);
+      }
+    });
+    this.namedPortIndex = index;
+    return index;
+  }
+
+  /** The destination pods on which a rule's ports admit port/protocol (named ports resolve per destination). */
+  private portDestinations(ports: readonly PortInfo[], port: number, protocol: Protocol): Bitset | 'all' {
+    if (ports.length === 0) return 'all';
+    let result: Bitset | undefined;
+    for (const entry of ports) {
+      if (entry.problem || entry.protocol !== protocol) continue;
+      if (entry.port === undefined) return 'all';
+      if (typeof entry.port === 'number') {
+        if (port >= entry.port && port <= (entry.endPort ?? entry.port)) return 'all';
+        continue;
+      }
+      const set = this.namedPorts().get(`${entry.port}/${protocol}`)?.get(port);
+      if (set) (result ??= new Bitset(this.pods.length)).or(set);
+    }
+    return result ?? new Bitset(this.pods.length);
+  }
+
+  private rulePeers(rule: RuleInfo, namespace: string): Bitset | 'all' {
+    if (rule.peers.length === 0) return 'all';
+    const set = new Bitset(this.pods.length);
+    for (const peer of rule.peers) set.or(this.peerSet(peer, namespace));
+    return set;
+  }
+
+  /** The connectivity of every ordered pair of pods (a pod to itself included), per port and protocol. */
+  matrix(options: MatrixOptions): MatrixResult {
+    const n = this.pods.length;
+    const full = Bitset.full(n);
+    const tables: MatrixTable[] = [];
+    for (const protocol of options.protocols) {
+      for (const port of options.ports) {
+        // Egress: the destinations each source may reach, shared by sources with the same policies.
+        const egressRuleSets = new Map<RuleInfo, Bitset>();
+        const egressRows = new Map<string, Bitset>();
+        const egress: Bitset[] = [];
+        for (let i = 0; i < n; i++) {
+          const policies = this.isolating.egress[i];
+          if (policies.length === 0) {
+            egress.push(full);
+            continue;
+          }
+          const key = policies.join(',');
+          let row = egressRows.get(key);
+          if (!row) {
+            row = new Bitset(n);
+            for (const p of policies) {
+              const policy = this.model.policies[p];
+              for (const rule of policy.egress) {
+                let set = egressRuleSets.get(rule);
+                if (!set) {
+                  const peers = this.rulePeers(rule, policy.namespace);
+                  const destinations = this.portDestinations(rule.ports, port, protocol);
+                  set = peers === 'all' ? (destinations === 'all' ? full : destinations) : destinations === 'all' ? peers : peers.clone().and(destinations);
+                  egressRuleSets.set(rule, set);
+                }
+                row.or(set);
+              }
+            }
+            egressRows.set(key, row);
+          }
+          egress.push(row);
+        }
+        // Ingress: the sources each destination admits; named ports resolve on the destination itself.
+        const ingressCols = new Map<string, Bitset>();
+        const ingress: Bitset[] = [];
+        for (let j = 0; j < n; j++) {
+          const policies = this.isolating.ingress[j];
+          if (policies.length === 0) {
+            ingress.push(full);
+            continue;
+          }
+          const admitted: [RuleInfo, string][] = [];
+          const keyParts: string[] = [];
+          for (const p of policies) {
+            const policy = this.model.policies[p];
+            for (const rule of policy.ingress) {
+              if (portsAdmit(rule.ports, port, protocol, this.pods[j])) {
+                admitted.push([rule, policy.namespace]);
+                keyParts.push(`${p}:${rule.index}`);
+              }
+            }
+          }
+          const key = keyParts.join(',');
+          let col = ingressCols.get(key);
+          if (!col) {
+            col = new Bitset(n);
+            for (const [rule, namespace] of admitted) {
+              const peers = this.rulePeers(rule, namespace);
+              if (peers === 'all') {
+                col = full;
+                break;
+              }
+              col.or(peers);
+            }
+            ingressCols.set(key, col);
+          }
+          ingress.push(col);
+        }
+        // Transpose the ingress side: admittedBy[i] holds the destinations that admit source i.
+        // Destinations that are not isolated admit everyone, so they start every row.
+        const open = new Bitset(n);
+        for (let j = 0; j < n; j++) if (ingress[j] === full) open.add(j);
+        const admittedBy = Array.from({ length: n }, () => open.clone());
+        for (let j = 0; j < n; j++) {
+          const col = ingress[j];
+          if (col === full) continue;
+          const words = col.words;
+          for (let w = 0; w < words.length; w++) {
+            let word = words[w];
+            while (word !== 0) {
+              const low = word & -word;
+              admittedBy[(w << 5) + 31 - Math.clz32(low)].add(j);
+              word ^= low;
+            }
+          }
+        }
+        const rows = admittedBy.map((row, i) => row.and(egress[i]));
+        tables.push({ port, protocol, rows, allowed: (from, to) => rows[from].has(to) });
+      }
+    }
+    return { pods: this.pods, tables };
+  }
+}
+
+export function createAnalyzer(model: ClusterModel): Analyzer {
+  return new Analyzer(model);
+}

@@ -1,0 +1,15 @@
+export { Analyzer, createAnalyzer } from './analyzer';
+export type { MatrixOptions, MatrixResult, MatrixTable } from './analyzer';
+export { Bitset } from './bitset';
+export { describePolicy } from './describe';
+export type { DirectionSummary, PolicyDescription } from './describe';
+export { explainConnection, isolationCause } from './explain';
+export type { ConnectionExplanation, IgnoredRule, Isolation, IsolationCause, PeerMiss, PortMiss, RuleAllow, RuleMiss, SideVerdict } from './explain';
+export { descriptionToJson, explanationToJson, peerPath, portPath, rulePath } from './json';
+export { checkPeer, endpointName, externalEndpoint, ipBlockContains, ipBlockMatchesPod, podEndpoint } from './peers';
+export type { Address, Endpoint, PeerFailure } from './peers';
+export { checkPortEntry, portsAdmit, resolveNamedPort } from './ports';
+export type { PortFailure } from './ports';
+export * from './render';
+export { requirementHolds, selectorFailures, selectorKey, selectorMatches, selectsEverything } from './selectors';
+export type { RequirementFailure } from './selectors';
