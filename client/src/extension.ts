@@ -73,7 +73,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'yaml' },
       { scheme: 'untitled', language: 'yaml' },
     ],
-    synchronize: { configurationSection: 'netpol' },
+    synchronize: { configurationSection: 'netpol', fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}') },
     outputChannel: output,
     errorHandler,
   };

@@ -9,9 +9,14 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createLanguageService, LanguageService } from './service/languageService';
+import { completionTriggerCharacters, workspaceLabels } from './service/completion';
 import type { ParsedFile } from './service/parse/parseFile';
 import { describeError, runGuarded, runSafe } from './runSafe';
 import { defaultServerSettings, readSettings, ServerSettings } from './settings';
+import { WorkspaceIndex } from './workspaceIndex';
+import { fileURLToPath } from 'url';
+import { FileChangeType } from 'vscode-languageserver';
+import type { FileContext } from './service/languageService';
 
 export const SERVER_NAME = 'NetworkPolicy Inspector';
 export const SERVER_VERSION = '0.1.0';
@@ -34,12 +39,30 @@ export function startServer(connection: Connection): void {
   let service: LanguageService = makeService(settings);
   let pullConfiguration = false;
   let dynamicConfiguration = false;
+  let snippetSupport = true;
 
   const cache = new Map<string, CacheEntry>();
   const timers = new Map<string, NodeJS.Timeout>();
+  let workspaceFolders: string[] = [];
+  const index = new WorkspaceIndex(
+    (text) => service.parse(text),
+    log,
+    () => scheduleAll(),
+  );
 
   function makeService(s: ServerSettings): LanguageService {
-    return createLanguageService({ rules: s.rules, parse: { maxFileSize: s.maxFileSize, limits: { maxAliasExpansions: 1000, maxDepth: 200 } } });
+    return createLanguageService({ rules: s.rules, dns: s.dns, defaultNamespace: s.defaultNamespace, parse: { maxFileSize: s.maxFileSize, limits: { maxAliasExpansions: 1000, maxDepth: 200 } } });
+  }
+
+  /** The file's place in the workspace: the other open documents and the indexed files. */
+  function contextOf(uri: string): FileContext {
+    for (const document of documents.all()) parsed(document);
+    return { uri, workspace: settings.workspace ? index.files(cache) : [...cache].map(([u, e]) => ({ uri: u, parsed: e.parsed })) };
+  }
+
+  /** Other open documents can depend on the one that changed; they are checked a little later. */
+  function scheduleAll(except?: string): void {
+    for (const document of documents.all()) if (document.uri !== except) schedule(document.uri, settings.diagnosticsDelay + 300);
   }
 
   function parsed(document: TextDocument): ParsedFile {
@@ -54,26 +77,22 @@ export function startServer(connection: Connection): void {
     const document = documents.get(uri);
     if (!document) return;
     const version = document.version;
-    const diagnostics = service.validate(parsed(document));
+    const diagnostics = service.validate(parsed(document), contextOf(uri));
     // The document may have changed or closed while we worked: publish only current results.
     const current = documents.get(uri);
     if (!current || current.version !== version) return;
     void connection.sendDiagnostics({ uri, version, diagnostics });
   }
 
-  function schedule(uri: string): void {
+  function schedule(uri: string, delay = settings.diagnosticsDelay): void {
     const pending = timers.get(uri);
     if (pending) clearTimeout(pending);
     const run = () => {
       timers.delete(uri);
       runGuarded(log, () => validateNow(uri), `Validating ${uri}`);
     };
-    if (settings.diagnosticsDelay <= 0) {
-      // Still leave the current turn, so that a burst of changes in one read is coalesced.
-      timers.set(uri, setTimeout(run, 0));
-    } else {
-      timers.set(uri, setTimeout(run, settings.diagnosticsDelay));
-    }
+    // Even with no delay, leave the current turn, so that a burst of changes in one read is coalesced.
+    timers.set(uri, setTimeout(run, Math.max(0, delay)));
   }
 
   async function refreshSettings(fromNotification?: unknown): Promise<void> {
@@ -85,9 +104,11 @@ export function startServer(connection: Connection): void {
         section = (fromNotification as Record<string, unknown>).netpol;
       }
       if (section !== undefined) {
+        const before = settings;
         settings = readSettings(section);
         service = makeService(settings);
         cache.clear();
+        if (settings.workspace && (!before.workspace || before.maxFileSize !== settings.maxFileSize)) void scanWorkspace();
       }
     } catch (error) {
       log(`Reading settings failed: ${describeError(error)}`);
@@ -99,6 +120,16 @@ export function startServer(connection: Connection): void {
     const capabilities = params.capabilities;
     pullConfiguration = Boolean(capabilities.workspace?.configuration);
     dynamicConfiguration = Boolean(capabilities.workspace?.didChangeConfiguration?.dynamicRegistration);
+    snippetSupport = capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
+    workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []))
+      .map((folder) => {
+        try {
+          return fileURLToPath(folder.uri);
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((folder): folder is string => folder !== undefined);
     const init = params.initializationOptions as Record<string, unknown> | undefined;
     if (init && typeof init === 'object' && init.settings) {
       settings = readSettings(init.settings);
@@ -108,6 +139,8 @@ export function startServer(connection: Connection): void {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+        completionProvider: { triggerCharacters: completionTriggerCharacters, resolveProvider: false },
+        hoverProvider: true,
       },
       serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
     };
@@ -117,15 +150,38 @@ export function startServer(connection: Connection): void {
     if (dynamicConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: 'netpol' }).catch((error) => log(`Registering for settings failed: ${describeError(error)}`));
     }
-    void refreshSettings();
+    void refreshSettings().then(() => (settings.workspace ? scanWorkspace() : undefined));
   });
 
   connection.onDidChangeConfiguration((change) => {
     void refreshSettings(change.settings);
   });
 
-  documents.onDidOpen((event) => schedule(event.document.uri));
-  documents.onDidChangeContent((event) => schedule(event.document.uri));
+  async function scanWorkspace(): Promise<void> {
+    if (workspaceFolders.length === 0 || index.scanning) return;
+    try {
+      await index.scan(workspaceFolders, { maxFiles: settings.workspaceMaxFiles, maxFileSize: settings.maxFileSize });
+    } catch (error) {
+      log(`Indexing the workspace failed: ${describeError(error)}`);
+    }
+  }
+
+  connection.onDidChangeWatchedFiles((params) => {
+    if (!settings.workspace) return;
+    for (const change of params.changes) {
+      if (!/\.ya?ml$/i.test(change.uri)) continue;
+      void index.fileChanged(change.uri, change.type === FileChangeType.Deleted, { maxFiles: settings.workspaceMaxFiles, maxFileSize: settings.maxFileSize }).catch((error) => log(`Updating the index failed: ${describeError(error)}`));
+    }
+  });
+
+  documents.onDidOpen((event) => {
+    schedule(event.document.uri);
+    scheduleAll(event.document.uri);
+  });
+  documents.onDidChangeContent((event) => {
+    schedule(event.document.uri);
+    scheduleAll(event.document.uri);
+  });
   documents.onDidClose((event) => {
     const uri = event.document.uri;
     const pending = timers.get(uri);
@@ -133,7 +189,25 @@ export function startServer(connection: Connection): void {
     timers.delete(uri);
     cache.delete(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
+    // Its disk copy (if any) takes its place in the workspace.
+    if (settings.workspace && uri.startsWith('file:')) void index.fileChanged(uri, false, { maxFiles: settings.workspaceMaxFiles, maxFileSize: settings.maxFileSize });
+    scheduleAll(uri);
   });
+
+  connection.onHover((params, token) =>
+    runSafe(
+      log,
+      () => {
+        const document = documents.get(params.textDocument.uri);
+        if (!document) return null;
+        const file = parsed(document);
+        return service.hover(file, file.lines.offsetAt(params.position), contextOf(document.uri));
+      },
+      null,
+      token,
+      'Hover',
+    ),
+  );
 
   connection.onCodeAction((params, token) =>
     runSafe(
@@ -141,11 +215,26 @@ export function startServer(connection: Connection): void {
       () => {
         const document = documents.get(params.textDocument.uri);
         if (!document) return [];
-        return service.codeActions(parsed(document), document.uri, params.context.diagnostics);
+        return service.codeActions(parsed(document), document.uri, params.context.diagnostics, contextOf(document.uri), params.range);
       },
       [],
       token,
       'Code actions',
+    ),
+  );
+
+  connection.onCompletion((params, token) =>
+    runSafe(
+      log,
+      () => {
+        const document = documents.get(params.textDocument.uri);
+        if (!document) return null;
+        const labels = workspaceLabels(contextOf(document.uri).workspace ?? []);
+        return service.completion(parsed(document), params.position, { ...params.context, snippetSupport, labels });
+      },
+      null,
+      token,
+      'Completion',
     ),
   );
 

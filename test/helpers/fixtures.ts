@@ -67,11 +67,12 @@ function renderDiagnostic(d: Diagnostic): string {
 }
 
 /** Runs the service on a fixture and compares its diagnostics with the markers. */
-export function checkFixture(file: string, options: Partial<LanguageServiceOptions> = {}): Diagnostic[] {
+export function checkFixture(file: string, options: Partial<LanguageServiceOptions> = {}, workspace: readonly string[] = []): Diagnostic[] {
   const text = fs.readFileSync(file, 'utf8');
   const expected = parseExpectations(text);
   const service = createLanguageService(options);
-  const diagnostics = service.validate(service.parse(text));
+  const others = workspace.filter((f) => f !== file).map((f) => ({ uri: f, parsed: service.parse(fs.readFileSync(f, 'utf8')) }));
+  const diagnostics = service.validate(service.parse(text), { uri: file, workspace: others });
   const actual = diagnostics.map(renderDiagnostic).sort();
   const wanted = expected.map(render).sort();
   assert.deepStrictEqual(actual, wanted, `${path.basename(file)}: diagnostics differ\n${diagnostics.map((d) => `  ${renderDiagnostic(d)}: ${messageText(d)}`).join('\n')}`);
@@ -83,6 +84,27 @@ export function checkFixture(file: string, options: Partial<LanguageServiceOptio
     assert.ok(match, `${path.basename(file)}:${expectation.line + 1}: no ${expectation.code} diagnostic whose message contains ${JSON.stringify(expectation.messageSubstring)}; got:\n${diagnostics.map((d) => `  ${renderDiagnostic(d)}: ${messageText(d)}`).join('\n')}`);
   }
   return diagnostics;
+}
+
+export const fixturesRoot = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
+
+/**
+ * The fixture workspaces of a folder: each YAML file directly in it is a workspace of its
+ * own, and each subfolder is one workspace of all the YAML files in it.
+ */
+export function fixtureWorkspaces(folder: string): { name: string; files: string[] }[] {
+  const root = path.join(fixturesRoot, folder);
+  const result: { name: string; files: string[] }[] = [];
+  for (const name of fs.readdirSync(root).sort()) {
+    const full = path.join(root, name);
+    if (fs.statSync(full).isDirectory()) {
+      const files = fs.readdirSync(full).filter((n) => /\.ya?ml$/.test(n) && !/\.after\.ya?ml$/.test(n)).sort().map((n) => path.join(full, n));
+      result.push({ name, files });
+    } else if (/\.ya?ml$/.test(name) && !/\.after\.ya?ml$/.test(name)) {
+      result.push({ name, files: [full] });
+    }
+  }
+  return result;
 }
 
 /** Every `*.yaml` file under a fixtures folder, except `*.after.yaml` quick-fix results. */

@@ -1,7 +1,14 @@
-import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
+import type { CodeAction, CompletionList, Diagnostic, Position } from 'vscode-languageserver-types';
 import { getCodeActions } from './codeActions';
+import { CompletionContext, getCompletions } from './completion';
 import { defaultServiceSettings, findProblems, ServiceSettings, toDiagnostics } from './diagnostics';
 import { defaultParseOptions, ParsedFile, parseFile, ParseOptions } from './parse/parseFile';
+import { analyseFile, FileAnalysis, WorkspaceFile } from './lint/context';
+import { defaultDnsSettings, DnsSettings } from './lint/dns';
+import { lintPolicies } from './lint/policyLint';
+import { getSemanticCodeActions } from './lint/fixes';
+import { getHover } from './hover';
+import type { Hover, Range } from 'vscode-languageserver-types';
 
 /**
  * The pure language service: text in, parsed file out; parsed file in, LSP types out.
@@ -10,24 +17,63 @@ import { defaultParseOptions, ParsedFile, parseFile, ParseOptions } from './pars
 export interface LanguageService {
   /** Parses a file; given the previous parse of the same file, unchanged documents are reused (and `previous` is consumed). */
   parse(text: string, previous?: ParsedFile): ParsedFile;
-  validate(file: ParsedFile): Diagnostic[];
-  codeActions(file: ParsedFile, uri: string, diagnostics: readonly Diagnostic[]): CodeAction[];
+  /** API-server validation, plus what the policies do when seen with the rest of the workspace. */
+  validate(file: ParsedFile, context?: FileContext): Diagnostic[];
+  codeActions(file: ParsedFile, uri: string, diagnostics: readonly Diagnostic[], context?: FileContext, range?: Range): CodeAction[];
+  hover(file: ParsedFile, offset: number, context?: FileContext): Hover | null;
+  /** Completion at an offset or an LSP position; an internal failure gives an empty list, never an exception. */
+  completion(file: ParsedFile, at: number | Position, context?: CompletionContext): CompletionList;
 }
 
 export interface LanguageServiceOptions extends ServiceSettings {
   parse: ParseOptions;
+  dns: DnsSettings;
+  /** The namespace assumed for objects without metadata.namespace. */
+  defaultNamespace: string;
 }
 
-export const defaultLanguageServiceOptions: LanguageServiceOptions = { ...defaultServiceSettings, parse: defaultParseOptions };
+/** Where a file sits: its name (URI or path) and the other files of its workspace. */
+export interface FileContext {
+  uri: string;
+  workspace?: readonly WorkspaceFile[];
+}
+
+export const defaultLanguageServiceOptions: LanguageServiceOptions = { ...defaultServiceSettings, parse: defaultParseOptions, dns: defaultDnsSettings, defaultNamespace: 'default' };
 
 export function createLanguageService(options: Partial<LanguageServiceOptions> = {}): LanguageService {
   const settings: LanguageServiceOptions = { ...defaultLanguageServiceOptions, ...options };
+  // One analysis per parsed file and workspace snapshot, shared by diagnostics, hovers and fixes.
+  const analyses = new WeakMap<ParsedFile, { uri: string; workspace?: readonly WorkspaceFile[]; analysis: FileAnalysis }>();
+  const analyse = (file: ParsedFile, context: FileContext): FileAnalysis => {
+    const hit = analyses.get(file);
+    if (hit && hit.uri === context.uri && hit.workspace === context.workspace) return hit.analysis;
+    const analysis = analyseFile(file, { uri: context.uri, workspace: context.workspace, dns: settings.dns, defaultNamespace: settings.defaultNamespace });
+    analyses.set(file, { uri: context.uri, workspace: context.workspace, analysis });
+    return analysis;
+  };
+  const defaultContext: FileContext = { uri: 'file' };
   return {
     parse: (text, previous) => parseFile(text, settings.parse, previous),
-    validate: (file) => toDiagnostics(findProblems(file), file, settings),
-    codeActions: (file, uri, diagnostics) => getCodeActions(file, uri, diagnostics),
+    validate: (file, context = defaultContext) => {
+      const findings = findProblems(file);
+      if (!file.tooLarge) findings.push(...lintPolicies(analyse(file, context)));
+      return toDiagnostics(findings, file, settings);
+    },
+    codeActions: (file, uri, diagnostics, context, range) => [
+      ...getCodeActions(file, uri, diagnostics),
+      ...(file.tooLarge ? [] : getSemanticCodeActions(analyse(file, context ?? { uri }), diagnostics, range)),
+    ],
+    hover: (file, offset, context = defaultContext) => (file.tooLarge ? null : getHover(analyse(file, context), offset)),
+    completion: (file, at, context) => {
+      try {
+        return getCompletions(file, at, context);
+      } catch {
+        return { isIncomplete: false, items: [] };
+      }
+    },
   };
 }
 
 export type { ParsedFile } from './parse/parseFile';
 export type { ServiceSettings } from './diagnostics';
+export type { CompletionContext, LabelProvider, LabelScope, LabeledObject } from './completion';

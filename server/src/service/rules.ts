@@ -32,9 +32,33 @@ export const Rules = {
   invalidIpBlock: rule('invalid-ipblock', 'error', 'An ipBlock with a missing or malformed cidr, or an except that is not a strict subset of it.'),
   invalidPolicyTypes: rule('invalid-policy-types', 'error', 'policyTypes with more than two entries or values other than Ingress and Egress.'),
   missingPodSelector: rule('missing-pod-selector', 'warning', 'spec.podSelector is absent: the API server reads it as {} and the policy selects every pod in its namespace.'),
+  // What a policy does, as opposed to whether the API server accepts it.
+  defaultDeny: rule('default-deny', 'information', 'The policy isolates a direction and allows nothing in it: the pods it selects are cut off that way.'),
+  impliedEgress: rule('implied-egress', 'information', 'policyTypes is omitted and egress rules are present, so Egress isolation is implied.'),
+  impliedIngress: rule('implied-ingress', 'warning', 'An egress-only policy without policyTypes also isolates ingress: the selected pods accept no incoming traffic.'),
+  ignoredRules: rule('ignored-rules', 'warning', 'Rules for a direction that the explicit policyTypes leaves out: the API server accepts them and they do nothing.'),
+  dnsEgressBlocked: rule('dns-egress-blocked', 'warning', 'Pods isolated for egress with no allow for DNS (UDP and TCP 53 to the cluster DNS): name lookups fail.'),
+  halfDns: rule('half-dns', 'warning', 'DNS allowed over one protocol only: resolvers use UDP first and TCP for large answers.'),
+  andPeer: rule('and-peer', 'hint', 'A peer with both namespaceSelector and podSelector in one list item: both must hold (AND).'),
+  andPeerMistake: rule('and-peer-mistake', 'warning', 'An AND peer whose podSelector matches pods only in the policy\'s own namespace, not in the namespaces selected: probably meant as two peers (OR).'),
+  orPeers: rule('or-peers', 'hint', 'A namespaceSelector-only peer next to a podSelector-only peer: two list items, so either suffices (OR).'),
+  endPortSupport: rule('endport-support', 'information', 'endPort ranges are ignored by some network plugins, which then open only `port`.'),
+  sctpSupport: rule('sctp-support', 'information', 'SCTP is not supported by every network plugin.'),
+  namedPortUnresolved: rule('named-port-unresolved', 'warning', 'A named port that no destination pod in the workspace declares for that protocol: the rule allows nothing for those pods.'),
+  servicePort: rule('service-port', 'warning', 'A rule allows a Service\'s port while the pods listen on a different targetPort; policies see the pod\'s port.'),
+  broadAllow: rule('broad-allow', 'hint', 'A rule that allows very broadly (every source, every namespace, every address); says in words what it allows.'),
+  noNamespace: rule('no-namespace', 'information', 'A policy without metadata.namespace: the namespace is decided at apply time.'),
+  selectsNothing: rule('selects-nothing', 'warning', 'A podSelector or peer that matches no pod in a namespace for which the workspace defines pods.'),
 } as const;
 
 export type RuleKey = keyof typeof Rules;
+
+/** Rules about what policies do (as opposed to what the API server accepts). */
+export const semanticRuleCodes: readonly string[] = [
+  Rules.defaultDeny, Rules.impliedEgress, Rules.impliedIngress, Rules.ignoredRules, Rules.dnsEgressBlocked, Rules.halfDns,
+  Rules.andPeer, Rules.andPeerMistake, Rules.orPeers, Rules.endPortSupport, Rules.sctpSupport, Rules.namedPortUnresolved,
+  Rules.servicePort, Rules.broadAllow, Rules.noNamespace, Rules.selectsNothing,
+].map((r) => r.code);
 
 export const allRules: readonly Rule[] = Object.values(Rules);
 

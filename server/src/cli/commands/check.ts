@@ -7,10 +7,12 @@ import { readInputs } from '../inputs';
 
 const severityNames = ['error', 'error', 'warning', 'information', 'hint'] as const;
 
-export const checkUsage = `Usage: netpol check [FILE|DIR|-]... [--format text|json|sarif] [--rule CODE=SEVERITY]... [--max-file-size BYTES]
+export const checkUsage = `Usage: netpol check [FILE|DIR|-]... [--format text|json|sarif] [--severity error|warning|information|hint] [--rule CODE=SEVERITY]... [--max-file-size BYTES]
 
 Checks NetworkPolicy manifests as the API server would (kubectl apply), and more.
-Directories are walked for *.yaml and *.yml; - reads standard input.
+Directories are walked for *.yaml and *.yml; - reads standard input. All inputs are read as
+one workspace, so a policy is judged with the pods and policies of every file.
+--severity sets the least severe diagnostic reported (default: warning).
 Exit status: 0 no error-severity diagnostic, 1 at least one, 2 usage error or unreadable input.`;
 
 interface FileResult {
@@ -19,13 +21,15 @@ interface FileResult {
 }
 
 export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ['format', 'rule', 'max-file-size'], flags: ['help'] });
+  const args = parseArgs(argv, { values: ['format', 'rule', 'max-file-size', 'severity'], flags: ['help'] });
   if (args.flags.has('help')) {
     io.stdout(`${checkUsage}\n`);
     return 0;
   }
   const format = args.value('format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}: use text, json or sarif`);
+  const threshold = severityNames.indexOf((args.value('severity') ?? 'warning') as (typeof severityNames)[number]);
+  if (threshold < 1) throw new UsageError(`unknown severity ${JSON.stringify(args.value('severity'))}: use error, warning, information or hint`);
   const rules: Record<string, RuleSetting> = {};
   for (const spec of args.values('rule')) {
     const [code, severity] = spec.split('=');
@@ -43,7 +47,12 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   for (const problem of inputs.problems) io.stderr(`netpol: ${problem.path}: ${problem.reason}\n`);
 
   const service = createLanguageService({ rules, parse: { maxFileSize, limits: { maxAliasExpansions: 1000, maxDepth: 200 } } });
-  const results: FileResult[] = inputs.files.map((file) => ({ path: file.path, diagnostics: service.validate(service.parse(file.text)) }));
+  // The inputs are one workspace: a policy is judged with the pods and policies of every file.
+  const parsed = inputs.files.map((file) => ({ uri: file.path, parsed: service.parse(file.text) }));
+  const results: FileResult[] = parsed.map((file) => ({
+    path: file.uri,
+    diagnostics: service.validate(file.parsed, { uri: file.uri, workspace: parsed }).filter((d) => (d.severity ?? 1) <= threshold),
+  }));
 
   if (format === 'json') io.stdout(`${JSON.stringify(toJson(results), null, 2)}\n`);
   else if (format === 'sarif') io.stdout(`${JSON.stringify(toSarif(results, io.cwd), null, 2)}\n`);

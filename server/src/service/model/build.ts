@@ -92,7 +92,9 @@ class ModelBuilder {
       this.replace(this.namespaceObjects, manifest.name, { labels, at: location }, `Namespace ${manifest.name}`, location);
       return;
     }
-    if (kind === 'NetworkPolicy') {
+    // Only the Kubernetes NetworkPolicy: Calico's and others' kinds of the same name have
+    // another spec.
+    if (kind === 'NetworkPolicy' && manifest.apiVersion === 'networking.k8s.io/v1') {
       const { namespace, explicit } = this.namespaceOf(file, manifest);
       const policy = readPolicy(manifest, namespace, explicit, location);
       this.replace(this.policies, policy.id, policy, `NetworkPolicy ${policy.id}`, location);

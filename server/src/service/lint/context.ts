@@ -1,0 +1,78 @@
+import { buildClusterModel } from '../model/build';
+import type { ClusterModel, Direction, PeerInfo, PolicyInfo, PortInfo, RuleInfo } from '../model/types';
+import type { Manifest, ParsedFile } from '../parse/parseFile';
+import { child, YMap, YNode } from '../parse/yamlView';
+import { Analyzer, createAnalyzer } from '../semantics/analyzer';
+import { DnsSettings, defaultDnsSettings } from './dns';
+
+/** Other files of the workspace, already parsed; the file being analysed is not among them. */
+export interface WorkspaceFile {
+  uri: string;
+  parsed: ParsedFile;
+}
+
+export interface AnalysisOptions {
+  /** The name the file is reported under in the model (its URI in the editor, its path in the CLI). */
+  uri: string;
+  workspace?: readonly WorkspaceFile[];
+  dns?: DnsSettings;
+  defaultNamespace?: string;
+}
+
+/** The model and engine for one file seen together with the rest of the workspace. */
+export interface FileAnalysis {
+  uri: string;
+  file: ParsedFile;
+  model: ClusterModel;
+  analyzer: Analyzer;
+  dns: DnsSettings;
+  /** The policies written in this file, in source order. */
+  policies: PolicyInfo[];
+}
+
+export function analyseFile(file: ParsedFile, options: AnalysisOptions): FileAnalysis {
+  const inputs = [{ file: options.uri, parsed: file }];
+  for (const other of options.workspace ?? []) if (other.uri !== options.uri) inputs.push({ file: other.uri, parsed: other.parsed });
+  const model = buildClusterModel(inputs, { defaultNamespace: options.defaultNamespace ?? 'default' });
+  const analyzer = createAnalyzer(model);
+  const policies = model.policies.filter((p) => p.location.file === options.uri).sort((a, b) => a.location.span[0] - b.location.span[0]);
+  return { uri: options.uri, file, model, analyzer, dns: options.dns ?? defaultDnsSettings, policies };
+}
+
+/** The manifest a policy was read from. */
+export function manifestOf(analysis: FileAnalysis, policy: PolicyInfo): Manifest | undefined {
+  for (const document of analysis.file.documents) {
+    if (policy.location.span[0] < document.span[0] || policy.location.span[0] > document.span[1]) continue;
+    const found = document.manifests.find((m) => m.node.span[0] === policy.location.span[0] && m.node.span[1] === policy.location.span[1]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function asMap(node: YNode | null | undefined): YMap | undefined {
+  return node && node.kind === 'map' ? node : undefined;
+}
+
+/** The YAML nodes of a policy's parts, found again from the model's indices. */
+export function specOf(manifest: Manifest): YMap | undefined {
+  return asMap(child(manifest.node, 'spec'));
+}
+
+export function ruleNode(manifest: Manifest, direction: Direction, rule: RuleInfo): YMap | undefined {
+  const list = child(specOf(manifest), direction);
+  return list && list.kind === 'seq' ? asMap(list.items[rule.index]) : undefined;
+}
+
+export function peerNode(manifest: Manifest, rule: RuleInfo, peer: PeerInfo): YMap | undefined {
+  const list = child(ruleNode(manifest, rule.direction, rule), rule.direction === 'ingress' ? 'from' : 'to');
+  return list && list.kind === 'seq' ? asMap(list.items[peer.index]) : undefined;
+}
+
+export function portNode(manifest: Manifest, rule: RuleInfo, port: PortInfo): YMap | undefined {
+  const list = child(ruleNode(manifest, rule.direction, rule), 'ports');
+  return list && list.kind === 'seq' ? asMap(list.items[port.index]) : undefined;
+}
+
+export function findPolicy(analysis: FileAnalysis, id: string): PolicyInfo | undefined {
+  return analysis.policies.find((p) => p.id === id);
+}
