@@ -48,6 +48,7 @@ export const Rules = {
   servicePort: rule('service-port', 'warning', 'A rule allows a Service\'s port while the pods listen on a different targetPort; policies see the pod\'s port.'),
   broadAllow: rule('broad-allow', 'hint', 'A rule that allows very broadly (every source, every namespace, every address); says in words what it allows.'),
   noNamespace: rule('no-namespace', 'information', 'A policy without metadata.namespace: the namespace is decided at apply time.'),
+  cniNotEnforcing: rule('cni-not-enforcing', 'warning', 'The workspace\'s network plugin (found from its DaemonSet) does not enforce NetworkPolicy: policies are accepted and ignored.'),
   selectsNothing: rule('selects-nothing', 'warning', 'A podSelector or peer that matches no pod in a namespace for which the workspace defines pods.'),
 } as const;
 
@@ -57,7 +58,7 @@ export type RuleKey = keyof typeof Rules;
 export const semanticRuleCodes: readonly string[] = [
   Rules.defaultDeny, Rules.impliedEgress, Rules.impliedIngress, Rules.ignoredRules, Rules.dnsEgressBlocked, Rules.halfDns,
   Rules.andPeer, Rules.andPeerMistake, Rules.orPeers, Rules.endPortSupport, Rules.sctpSupport, Rules.namedPortUnresolved,
-  Rules.servicePort, Rules.broadAllow, Rules.noNamespace, Rules.selectsNothing,
+  Rules.servicePort, Rules.broadAllow, Rules.noNamespace, Rules.selectsNothing, Rules.cniNotEnforcing,
 ].map((r) => r.code);
 
 export const allRules: readonly Rule[] = Object.values(Rules);

@@ -16,8 +16,34 @@ import { dnsAllowed, dnsEndpoints, dnsTarget, labelsSatisfying } from './dns';
 export function lintPolicies(analysis: FileAnalysis): Finding[] {
   const findings: Finding[] = [];
   const linter = new PolicyLinter(analysis, findings);
-  for (const policy of analysis.policies) linter.lint(policy);
+  for (const policy of analysis.policies) {
+    linter.lint(policy);
+    const cni = networkPlugin(analysis.model, folderOf(policy.location.file));
+    if (cni && !cni.enforces) linter.cniNotEnforcing(policy, cni.daemonSet);
+  }
   return findings;
+}
+
+/** Network plugins by the names of their agents' DaemonSets (semantics: "What policies do not govern"). */
+const enforcingAgents = /^(calico-node|canal|cilium|antrea-agent|kube-router|weave-net)$/;
+const nonEnforcingAgents = /^(kube-flannel-ds|kube-flannel|flannel)(-.+)?$/;
+
+function folderOf(file: string): string {
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  return slash >= 0 ? file.slice(0, slash + 1) : '';
+}
+
+/**
+ * The network plugin the workspace's DaemonSets show, if any. A DaemonSet manifest is taken
+ * to describe the cluster of the manifests in its folder and below, so that a repository of
+ * several clusters (or of examples) is not judged by one of them.
+ */
+export function networkPlugin(model: ClusterModel, folder?: string): { daemonSet: PodInfo; enforces: boolean } | undefined {
+  const daemonSets = model.pods.filter((p) => p.kind === 'DaemonSet' && (folder === undefined || folder.startsWith(folderOf(p.location.file))));
+  const enforcing = daemonSets.find((d) => enforcingAgents.test(d.name));
+  if (enforcing) return { daemonSet: enforcing, enforces: true };
+  const other = daemonSets.find((d) => nonEnforcingAgents.test(d.name) || d.labels.app === 'flannel');
+  return other ? { daemonSet: other, enforces: false } : undefined;
 }
 
 function isSystemNamespace(name: string): boolean {
@@ -131,6 +157,19 @@ class PolicyLinter {
         this.rule(policy, manifest, rule, selected);
       }
     }
+  }
+
+  /** Cause 6: a network plugin that does not enforce policies. */
+  cniNotEnforcing(policy: PolicyInfo, daemonSet: PodInfo): void {
+    const manifest = manifestOf(this.analysis, policy);
+    if (!manifest) return;
+    const span = policy.nameSpan ?? headSpan(manifest.node, this.text);
+    this.add(
+      Rules.cniNotEnforcing,
+      span,
+      `The network plugin in this workspace is flannel (DaemonSet ${daemonSet.namespace}/${daemonSet.name}), which does not enforce NetworkPolicy: the API server accepts this policy and nothing applies it. Run an enforcing plugin (Calico or Canal, Cilium, Antrea, kube-router, Weave Net).`,
+      { policy: policy.id },
+    );
   }
 
   /** Cause 4: egress isolation that forgot DNS. */
