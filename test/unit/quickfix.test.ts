@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createLanguageService } from '../../server/src/service/languageService';
 import { fixturesRoot } from '../helpers/fixtures';
-import { applyFix, fixTitle, readText } from '../helpers/quickfix';
+import { applyFix, fixTitle, readText, takeCursor } from '../helpers/quickfix';
 
 // Each fixture NAME.yaml names a fix on its first line; NAME.after.yaml is the whole file
 // after the fix is applied. The fixed file must parse cleanly and no longer have the problem.
@@ -12,8 +12,8 @@ describe('quick fixes (test/fixtures/quickfix)', () => {
   for (const name of fs.readdirSync(folder).filter((n) => /\.yaml$/.test(n) && !n.endsWith('.after.yaml')).sort()) {
     it(name, () => {
       const file = path.join(folder, name);
-      const text = readText(file);
-      const { after, action } = applyFix(file, text, fixTitle(text));
+      const { text, cursor } = takeCursor(readText(file));
+      const { after, action } = applyFix(file, text, fixTitle(text), cursor);
       const expected = readText(file.replace(/\.yaml$/, '.after.yaml'));
       assert.strictEqual(after, expected);
       const service = createLanguageService();

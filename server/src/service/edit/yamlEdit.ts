@@ -157,13 +157,23 @@ export function addToMap(map: YMap, key: string, value: YamlValue, lines: LineIn
 
 /** Replaces a node (a value) with new YAML, keeping the node's style where it can. */
 export function replaceValue(node: YNode, value: YamlValue, lines: LineIndex, style: IndentStyle, keyColumn: number): TextEdit {
-  if (node.kind !== 'scalar' && node.flow) return { range: lines.range(node.span[0], node.span[1]), newText: flowText(value) };
-  if (node.kind === 'scalar' || value === null || typeof value !== 'object' || isEmptyCollection(value)) {
+  const simple = value === null || typeof value !== 'object' || isEmptyCollection(value);
+  const emptyFlow = node.kind !== 'scalar' && node.flow && (node.kind === 'seq' ? node.items.length === 0 : node.entries.length === 0);
+  if (simple || (node.kind !== 'scalar' && node.flow && !emptyFlow)) {
     return { range: lines.range(node.span[0], node.span[1]), newText: flowText(value) };
   }
-  // A block collection: replace from the end of the key line through the node.
-  const start = lines.lineEnd(lines.positionAt(node.span[0]).line - 1);
-  const end = endOfLastLine(lines, node);
+  // `key: []`, `key: {}` or `key: value` becoming a block: the block starts on the next line.
+  // A block collection is replaced from the end of its key's line through its last line.
+  let start: number;
+  let end: number;
+  if (node.kind === 'scalar' || emptyFlow) {
+    start = node.span[0];
+    while (start > 0 && lines.text[start - 1] === ' ') start--;
+    end = node.span[1];
+  } else {
+    start = lines.lineEnd(lines.positionAt(node.span[0]).line - 1);
+    end = endOfLastLine(lines, node);
+  }
   const body = Array.isArray(value)
     ? blockSeqLines(value, keyColumn + (style.indentSequences ? style.unit : 0), style)
     : blockMapLines(value, keyColumn + style.unit, style);

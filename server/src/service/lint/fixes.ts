@@ -1,5 +1,6 @@
 import { CodeAction, CodeActionKind, Diagnostic, Range, TextEdit } from 'vscode-languageserver-types';
-import type { Direction, LabelSelector, PolicyInfo } from '../model/types';
+import type { Direction, LabelSelector, PodInfo, PolicyInfo } from '../model/types';
+import { podEndpoint } from '../semantics/peers';
 import type { Manifest } from '../parse/parseFile';
 import { child, entry, YMap, YNode, YSeq } from '../parse/yamlView';
 import { Rules } from '../rules';
@@ -20,7 +21,7 @@ interface FixData {
 }
 
 /** Quick fixes for the semantic rules, keyed on the diagnostic's code and data. */
-export function getSemanticCodeActions(analysis: FileAnalysis, diagnostics: readonly Diagnostic[], _range?: Range): CodeAction[] {
+export function getSemanticCodeActions(analysis: FileAnalysis, diagnostics: readonly Diagnostic[], range?: Range): CodeAction[] {
   const fixer = new Fixer(analysis);
   const actions: CodeAction[] = [];
   for (const diagnostic of diagnostics) {
@@ -30,7 +31,30 @@ export function getSemanticCodeActions(analysis: FileAnalysis, diagnostics: read
       // A fix that cannot be computed for an odd document is simply not offered.
     }
   }
+  if (range) {
+    try {
+      actions.push(...fixer.allowActions(analysis.file.lines.offsetAt(range.start)));
+    } catch {
+      // As above.
+    }
+  }
   return actions;
+}
+
+/** How many workloads "Allow ingress from..." and "Allow egress to..." offer at most. */
+const MAX_ALLOW_ACTIONS = 8;
+
+/** The labels that name a workload most narrowly without listing every label it has. */
+function identifyingLabels(pod: PodInfo): Record<string, string> {
+  for (const key of ['app.kubernetes.io/name', 'app', 'k8s-app', 'name', 'component']) {
+    if (pod.labels[key] !== undefined) {
+      const labels: Record<string, string> = { [key]: pod.labels[key] };
+      // An instance or component label narrows a name shared by several workloads.
+      for (const extra of ['app.kubernetes.io/instance', 'app.kubernetes.io/component']) if (extra !== key && pod.labels[extra] !== undefined) labels[extra] = pod.labels[extra];
+      return labels;
+    }
+  }
+  return { ...pod.labels };
 }
 
 class Fixer {
@@ -88,6 +112,63 @@ class Fixer {
     }
   }
 
+  /**
+   * At a cursor inside a policy: "Allow ingress from <workload>" and "Allow egress to
+   * <workload>" for the workloads of the workspace that the policy does not yet allow, each
+   * inserting the narrowest peer (the workload's identifying labels, and its namespace when
+   * it is another one) and the destination's first container port.
+   */
+  allowActions(offset: number): CodeAction[] {
+    const policy = this.analysis.policies.find((p) => offset >= p.location.span[0] && offset <= p.location.span[1]);
+    if (!policy) return [];
+    const manifest = manifestOf(this.analysis, policy);
+    const spec = manifest && specOf(manifest);
+    if (!manifest || !spec) return [];
+    const analyzer = this.analysis.analyzer;
+    const selected = analyzer.selectedPods(policy);
+    const actions: CodeAction[] = [];
+    for (const direction of ['ingress', 'egress'] as const) {
+      if (!policy.policyTypes[direction]) continue;
+      const candidates = this.analysis.model.pods.filter((pod) => !selected.includes(pod) && pod.kind !== 'DaemonSet' && Object.keys(pod.labels).length > 0);
+      // Nearest first: the same namespace, then by name.
+      candidates.sort((a, b) => Number(b.namespace === policy.namespace) - Number(a.namespace === policy.namespace) || a.id.localeCompare(b.id));
+      for (const pod of candidates) {
+        if (actions.filter((a) => a.title.startsWith(direction === 'ingress' ? 'Allow ingress' : 'Allow egress')).length >= MAX_ALLOW_ACTIONS) break;
+        const destination = direction === 'ingress' ? selected[0] : pod;
+        const port = destination?.ports[0];
+        const alreadyAllowed = selected.length > 0 && selected.every((own) => {
+          const [from, to] = direction === 'ingress' ? [pod, own] : [own, pod];
+          return analyzer.allows(podEndpoint(from), podEndpoint(to), port?.containerPort ?? 1, port?.protocol ?? 'TCP');
+        });
+        if (alreadyAllowed) continue;
+        const peer: { [key: string]: YamlValue } = {};
+        if (pod.namespace !== policy.namespace) peer.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': pod.namespace } };
+        peer.podSelector = { matchLabels: identifyingLabels(pod) };
+        const rule: { [key: string]: YamlValue } = { [direction === 'ingress' ? 'from' : 'to']: [peer] };
+        if (port) rule.ports = [{ protocol: port.protocol, port: port.containerPort }];
+        const portText = port ? ` on ${port.protocol} ${port.containerPort}` : '';
+        const title = direction === 'ingress' ? `Allow ingress from ${pod.id}${portText}` : `Allow egress to ${pod.id}${portText}`;
+        actions.push({ title, kind: CodeActionKind.RefactorRewrite, edit: { changes: { [this.analysis.uri]: [this.addRule(spec, direction, rule)] } } });
+      }
+    }
+    return actions;
+  }
+
+  private addRule(spec: YMap, direction: Direction, rule: { [key: string]: YamlValue }): TextEdit {
+    const list = entry(spec, direction);
+    if (list?.value && list.value.kind === 'seq') {
+      if (list.value.flow && list.value.items.length === 0) return replaceValue(list.value, [rule], this.lines, this.style, this.keyColumn(spec, direction));
+      return appendToSequence(list.value, [rule], this.lines, this.style);
+    }
+    if (list) {
+      const start = list.value ? list.value.span[0] : list.keySpan[1] + 1;
+      const end = list.value ? list.value.span[1] : start;
+      const body = blockMapLines({ [direction]: [rule] }, this.keyColumn(spec, direction), this.style).slice(1);
+      return { range: this.lines.range(start, end), newText: `${this.style.eol}${body.join(this.style.eol)}` };
+    }
+    return addToMap(spec, direction, [rule], this.lines, this.style);
+  }
+
   private keyColumn(map: YMap, key: string): number {
     const e = entry(map, key);
     return this.lines.positionAt((e?.keySpan ?? map.span)[0]).character;
@@ -105,20 +186,7 @@ class Fixer {
   }
 
   private addDnsRule(spec: YMap): TextEdit {
-    const rule = dnsRule(dnsTarget(this.analysis.dns));
-    const egress = entry(spec, 'egress');
-    if (egress?.value && egress.value.kind === 'seq') {
-      if (egress.value.flow && egress.value.items.length === 0) return replaceValue(egress.value, [rule], this.lines, this.style, this.keyColumn(spec, 'egress'));
-      return appendToSequence(egress.value, [rule], this.lines, this.style);
-    }
-    if (egress) {
-      const at = egress.value ? egress.value.span[1] : egress.keySpan[1] + 1;
-      const start = egress.value ? egress.value.span[0] : at;
-      const column = this.keyColumn(spec, 'egress');
-      const body = blockMapLines({ egress: [rule] }, column, this.style).slice(1);
-      return { range: this.lines.range(start, at), newText: `${this.style.eol}${body.join(this.style.eol)}` };
-    }
-    return addToMap(spec, 'egress', [rule], this.lines, this.style);
+    return this.addRule(spec, 'egress', dnsRule(dnsTarget(this.analysis.dns)));
   }
 
   private addDnsPolicy(policy: PolicyInfo, manifest: Manifest): TextEdit {
