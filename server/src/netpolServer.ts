@@ -16,7 +16,7 @@ import { defaultServerSettings, readSettings, ServerSettings } from './settings'
 import { WorkspaceIndex } from './workspaceIndex';
 import { fileURLToPath } from 'url';
 import { FileChangeType } from 'vscode-languageserver';
-import type { FileContext } from './service/languageService';
+import { FileContext, policyCount } from './service/languageService';
 
 export const SERVER_NAME = 'NetworkPolicy Inspector';
 export const SERVER_VERSION = '0.1.0';
@@ -73,15 +73,42 @@ export function startServer(connection: Connection): void {
     return result;
   }
 
-  function validateNow(uri: string): void {
+  /** Files with more policies than this get the API-server checks at once and the semantic rules once typing pauses. */
+  const EAGER_POLICY_LIMIT = 200;
+  const SEMANTIC_PAUSE_MS = 400;
+  const semanticTimers = new Map<string, NodeJS.Timeout>();
+
+  function publish(uri: string, version: number, semantic: boolean): void {
     const document = documents.get(uri);
-    if (!document) return;
-    const version = document.version;
-    const diagnostics = service.validate(parsed(document), contextOf(uri));
+    if (!document || document.version !== version) return;
+    const diagnostics = service.validate(parsed(document), contextOf(uri), { semantic });
     // The document may have changed or closed while we worked: publish only current results.
     const current = documents.get(uri);
     if (!current || current.version !== version) return;
     void connection.sendDiagnostics({ uri, version, diagnostics });
+  }
+
+  function validateNow(uri: string): void {
+    const document = documents.get(uri);
+    if (!document) return;
+    const version = document.version;
+    const pending = semanticTimers.get(uri);
+    if (pending) clearTimeout(pending);
+    semanticTimers.delete(uri);
+    if (policyCount(parsed(document)) <= EAGER_POLICY_LIMIT) {
+      publish(uri, version, true);
+      return;
+    }
+    // A large file: what the API server would reject now, what the policies do after a pause,
+    // so that typing is never held up by the whole-workspace analysis.
+    publish(uri, version, false);
+    semanticTimers.set(
+      uri,
+      setTimeout(() => {
+        semanticTimers.delete(uri);
+        runGuarded(log, () => publish(uri, version, true), `Analysing ${uri}`);
+      }, SEMANTIC_PAUSE_MS),
+    );
   }
 
   function schedule(uri: string, delay = settings.diagnosticsDelay): void {
@@ -187,6 +214,9 @@ export function startServer(connection: Connection): void {
     const pending = timers.get(uri);
     if (pending) clearTimeout(pending);
     timers.delete(uri);
+    const semantic = semanticTimers.get(uri);
+    if (semantic) clearTimeout(semantic);
+    semanticTimers.delete(uri);
     cache.delete(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
     // Its disk copy (if any) takes its place in the workspace.

@@ -18,7 +18,7 @@ export interface LanguageService {
   /** Parses a file; given the previous parse of the same file, unchanged documents are reused (and `previous` is consumed). */
   parse(text: string, previous?: ParsedFile): ParsedFile;
   /** API-server validation, plus what the policies do when seen with the rest of the workspace. */
-  validate(file: ParsedFile, context?: FileContext): Diagnostic[];
+  validate(file: ParsedFile, context?: FileContext, options?: ValidateOptions): Diagnostic[];
   codeActions(file: ParsedFile, uri: string, diagnostics: readonly Diagnostic[], context?: FileContext, range?: Range): CodeAction[];
   hover(file: ParsedFile, offset: number, context?: FileContext): Hover | null;
   /** Completion at an offset or an LSP position; an internal failure gives an empty list, never an exception. */
@@ -30,6 +30,18 @@ export interface LanguageServiceOptions extends ServiceSettings {
   dns: DnsSettings;
   /** The namespace assumed for objects without metadata.namespace. */
   defaultNamespace: string;
+}
+
+export interface ValidateOptions {
+  /** False for the API-server checks alone, which are cheap and memoised per document. */
+  semantic?: boolean;
+}
+
+/** How many NetworkPolicies a file holds; the server uses it to decide how eagerly to analyse. */
+export function policyCount(file: ParsedFile): number {
+  let count = 0;
+  for (const document of file.documents) for (const m of document.manifests) if (m.kind === 'NetworkPolicy') count++;
+  return count;
 }
 
 /** Where a file sits: its name (URI or path) and the other files of its workspace. */
@@ -54,9 +66,9 @@ export function createLanguageService(options: Partial<LanguageServiceOptions> =
   const defaultContext: FileContext = { uri: 'file' };
   return {
     parse: (text, previous) => parseFile(text, settings.parse, previous),
-    validate: (file, context = defaultContext) => {
+    validate: (file, context = defaultContext, validateOptions = {}) => {
       const findings = findProblems(file);
-      if (!file.tooLarge) findings.push(...lintPolicies(analyse(file, context)));
+      if (!file.tooLarge && validateOptions.semantic !== false) findings.push(...lintPolicies(analyse(file, context)));
       return toDiagnostics(findings, file, settings);
     },
     codeActions: (file, uri, diagnostics, context, range) => [

@@ -40,13 +40,17 @@ export function analyseFile(file: ParsedFile, options: AnalysisOptions): FileAna
 }
 
 /** The manifest a policy was read from. */
+const manifestIndexes = new WeakMap<ParsedFile, Map<number, Manifest>>();
+
 export function manifestOf(analysis: FileAnalysis, policy: PolicyInfo): Manifest | undefined {
-  for (const document of analysis.file.documents) {
-    if (policy.location.span[0] < document.span[0] || policy.location.span[0] > document.span[1]) continue;
-    const found = document.manifests.find((m) => m.node.span[0] === policy.location.span[0] && m.node.span[1] === policy.location.span[1]);
-    if (found) return found;
+  let index = manifestIndexes.get(analysis.file);
+  if (!index) {
+    index = new Map();
+    for (const document of analysis.file.documents) for (const m of document.manifests) index.set(m.node.span[0], m);
+    manifestIndexes.set(analysis.file, index);
   }
-  return undefined;
+  const found = index.get(policy.location.span[0]);
+  return found && found.node.span[1] === policy.location.span[1] ? found : undefined;
 }
 
 function asMap(node: YNode | null | undefined): YMap | undefined {

@@ -2,7 +2,7 @@ import type { ClusterModel, Direction, PeerInfo, PodInfo, PolicyInfo, PortInfo, 
 import type { Manifest } from '../parse/parseFile';
 import { child, entry, Span, YMap } from '../parse/yamlView';
 import { Rules } from '../rules';
-import { createAnalyzer } from '../semantics/analyzer';
+import { Analyzer, createAnalyzer } from '../semantics/analyzer';
 import { describePeer, describePorts, describeSelectorConditions } from '../semantics/render';
 import { selectorMatches } from '../semantics/selectors';
 import { headSpan, Finding } from '../validation/finding';
@@ -76,6 +76,39 @@ export function selectionPhrase(policy: PolicyInfo): string {
 
 class PolicyLinter {
   private readonly text: string;
+  private readonly dnsByPod = new Map<PodInfo, { udp: boolean; tcp: boolean }>();
+  private readonly dnsEndpointCache = new Map<Analyzer, import('../semantics/peers').Endpoint[]>();
+  private standInCache?: { pods: Map<PolicyInfo, PodInfo>; analyzer: Analyzer };
+
+  /**
+   * Stand-in pods for the policies of this file that select no pod the workspace knows, all
+   * in one extra model, so that the engine is built once rather than once per policy.
+   */
+  private standIns(): { pods: Map<PolicyInfo, PodInfo> ; analyzer: Analyzer } {
+    if (this.standInCache) return this.standInCache;
+    const pods = new Map<PolicyInfo, PodInfo>();
+    for (const policy of this.analysis.policies) {
+      if (!policy.policyTypes.egress || policy.egress.length === 0) continue;
+      if (this.analysis.analyzer.selectedPods(policy).length > 0) continue;
+      const labels = labelsSatisfying(policy);
+      if (!labels) continue;
+      pods.set(policy, {
+        id: `${policy.namespace}/(pods selected by ${policy.name})`,
+        namespace: policy.namespace,
+        name: `(pods selected by ${policy.name})`,
+        kind: 'Pod',
+        namespaceExplicit: true,
+        labels,
+        ports: [],
+        ips: [],
+        hostNetwork: false,
+        location: policy.location,
+      });
+    }
+    const model: ClusterModel = { ...this.analysis.model, pods: [...this.analysis.model.pods, ...pods.values()] };
+    this.standInCache = { pods, analyzer: pods.size > 0 ? createAnalyzer(model) : this.analysis.analyzer };
+    return this.standInCache;
+  }
 
   constructor(
     private readonly analysis: FileAnalysis,
@@ -180,30 +213,20 @@ class PolicyLinter {
     if (subjects.length === 0) {
       // No selected pod is known: judge a stand-in pod that this policy selects, together with
       // the other policies of the workspace that would select it too.
-      const labels = labelsSatisfying(policy);
-      if (!labels) return;
-      const standIn: PodInfo = {
-        id: `${policy.namespace}/(pods selected by ${policy.name})`,
-        namespace: policy.namespace,
-        name: `(pods selected by ${policy.name})`,
-        kind: 'Pod',
-        namespaceExplicit: true,
-        labels,
-        ports: [],
-        ips: [],
-        hostNetwork: false,
-        location: policy.location,
-      };
-      const model: ClusterModel = { ...this.analysis.model, pods: [...this.analysis.model.pods, standIn] };
-      analyzer = createAnalyzer(model);
+      const standIn = this.standIns().pods.get(policy);
+      if (!standIn) return;
+      analyzer = this.standIns().analyzer;
       subjects = [standIn];
     }
-    const endpoints = dnsEndpoints(analyzer.model, target);
+    let endpoints = this.dnsEndpointCache.get(analyzer);
+    if (!endpoints) this.dnsEndpointCache.set(analyzer, (endpoints = dnsEndpoints(analyzer.model, target)));
     const lacking: { pod: PodInfo; udp: boolean; tcp: boolean }[] = [];
     for (const pod of subjects) {
       // Only pods that this policy isolates for egress are this policy's concern.
       if (!analyzer.isolatingPolicies(pod, 'egress').includes(policy)) continue;
-      const allowed = dnsAllowed(analyzer, pod, endpoints, target.port);
+      // Whether a pod may use DNS does not depend on which policy asks.
+      let allowed = this.dnsByPod.get(pod);
+      if (!allowed) this.dnsByPod.set(pod, (allowed = dnsAllowed(analyzer, pod, endpoints, target.port)));
       if (!allowed.udp || !allowed.tcp) lacking.push({ pod, ...allowed });
     }
     if (lacking.length === 0) return;

@@ -122,8 +122,11 @@ export class Analyzer {
   }
 
   /** The pods a policy selects. */
+  private policyIndex?: Map<PolicyInfo, number>;
+
   selectedPods(policy: PolicyInfo): PodInfo[] {
-    const p = this.model.policies.indexOf(policy);
+    if (!this.policyIndex) this.policyIndex = new Map(this.model.policies.map((q, i) => [q, i]));
+    const p = this.policyIndex.get(policy) ?? -1;
     return p < 0 ? [] : [...this.selected[p]].map((i) => this.pods[i]);
   }
 
