@@ -178,6 +178,9 @@ export class Workbench {
       if (tabs === 0) return;
       const { dirty } = await this.activeTab();
       await this.runCommand(dirty ? 'View: Revert and Close Editor' : 'View: Close All Editors');
+      // The command runs after the palette closes: wait for a tab to go, so that the next round
+      // does not read a tab that is being removed (and wait for its .active in vain).
+      await waitFor(async () => (await this.page.locator('.tabs-container .tab').count()) < tabs, { timeout: 10_000, message: 'an editor to close' }).catch(() => {});
     }
   }
 
@@ -288,6 +291,72 @@ export class Workbench {
         return titles;
       } catch (error) {
         if (attempt >= 3 || /has no "/.test(error.message)) throw error;
+        await this.press('Escape');
+      }
+    }
+  }
+
+  // ---- Hovers -----------------------------------------------------------------------------
+
+  /**
+   * The visible text of the hover widgets the page shows (the editor's hover is a
+   * `.monaco-hover`), whitespace collapsed; '' when none is visible.
+   */
+  async hoverText() {
+    return this.page.evaluate(() =>
+      [...document.querySelectorAll('.monaco-hover')]
+        .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
+        .map((el) => (el.innerText ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim())
+        .filter(Boolean)
+        .join('\n'),
+    );
+  }
+
+  /** True when every visible hover has faded in (no running animation, full opacity), for screenshots. */
+  async hoverSettled() {
+    return this.page.evaluate(() =>
+      [...document.querySelectorAll('.monaco-hover')]
+        .filter((el) => el.getClientRects().length > 0)
+        .every((el) => {
+          for (let node = el; node && node !== document.body; node = node.parentElement) {
+            if (Number(getComputedStyle(node).opacity) < 1) return false;
+            if (node.getAnimations().some((a) => a.playState === 'running')) return false;
+          }
+          return true;
+        }),
+    );
+  }
+
+  /**
+   * Shows the hover at the cursor (Ctrl+K Ctrl+I, "Show or Focus Hover"; the command palette
+   * when the keys do not bring it up) and waits until it contains `text`. Returns its text.
+   */
+  async showHover(text, { timeout = 60_000 } = {}) {
+    const deadline = Date.now() + timeout;
+    for (let attempt = 1; ; attempt++) {
+      this.trace(`show hover (attempt ${attempt}), waiting for "${text}"`);
+      await this.editorFocused();
+      if (attempt % 2 === 1) {
+        await this.press('Control+K');
+        await this.press('Control+I');
+      } else {
+        await this.runCommand('Show or Focus Hover');
+      }
+      try {
+        return await waitFor(
+          async () => {
+            const shown = await this.hoverText();
+            return shown.includes(text) && (await this.hoverSettled()) ? shown : undefined;
+          },
+          { timeout: Math.max(5_000, Math.min(20_000, deadline - Date.now())), message: `the hover to contain "${text}"` },
+        );
+      } catch (error) {
+        const shown = await this.hoverText();
+        if (Date.now() >= deadline) {
+          error.message += `\nThe hover showed: ${shown ? JSON.stringify(shown) : '(no hover)'}`;
+          throw error;
+        }
+        // A hover that opened before the server had the document: close it and ask again.
         await this.press('Escape');
       }
     }
