@@ -87,3 +87,11 @@ describe('model: cluster model from manifests (test/fixtures/semantics/model)', 
     });
   }
 });
+
+describe('model: objects kubectl would reject', () => {
+  it('leaves out an object whose namespace YAML 1.1 reads as a boolean, with a warning', () => {
+    const model = buildModelFromTexts([{ path: 'p.yaml', text: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: n\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  namespace: "n"\n' }]);
+    assert.deepStrictEqual(model.pods.map((p) => p.id), ['n/api']);
+    assert.match(model.warnings[0].message, /Pod web is left out: its metadata.namespace is not a string/);
+  });
+});

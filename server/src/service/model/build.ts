@@ -87,6 +87,13 @@ class ModelBuilder {
     const location: Location = { file, span: manifest.node.span };
     const kind = manifest.kind;
     if (!kind || !manifest.name) return;
+    // kubectl rejects an object whose namespace YAML reads as something other than a string
+    // (`namespace: n` is a boolean in YAML 1.1), so it never exists in the cluster.
+    const namespaceNode = child(child(manifest.node, 'metadata'), 'namespace');
+    if (namespaceNode && !(namespaceNode.kind === 'scalar' && (typeof namespaceNode.value === 'string' || namespaceNode.value === null))) {
+      this.warnings.push({ message: `${kind} ${manifest.name} is left out: its metadata.namespace is not a string (quote it), so kubectl would reject it`, location });
+      return;
+    }
     if (kind === 'Namespace') {
       const labels = readLabels(child(child(manifest.node, 'metadata'), 'labels'));
       this.replace(this.namespaceObjects, manifest.name, { labels, at: location }, `Namespace ${manifest.name}`, location);
