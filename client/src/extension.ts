@@ -91,7 +91,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus(client?.state)),
   );
   updateStatus(State.Starting);
-  await client.start();
+  // Activation does not wait for the server: the editor stays responsive while it starts, and
+  // a start failure is reported in the output channel and the status bar.
+  client.start().catch((error: unknown) => {
+    output.error(`The language server did not start: ${error instanceof Error ? error.message : String(error)}`);
+    updateStatus(State.Stopped);
+  });
 }
 
 function updateStatus(state: State | undefined): void {

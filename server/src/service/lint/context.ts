@@ -30,11 +30,32 @@ export interface FileAnalysis {
   policies: PolicyInfo[];
 }
 
+/**
+ * One model per workspace snapshot: when the snapshot already holds the file being analysed
+ * (the CLI's inputs, the server's open documents), every file of it shares the same model and
+ * engine instead of rebuilding them per file.
+ */
+const sharedModels = new WeakMap<readonly WorkspaceFile[], { defaultNamespace: string; model: ClusterModel; analyzer: Analyzer }>();
+
 export function analyseFile(file: ParsedFile, options: AnalysisOptions): FileAnalysis {
-  const inputs = [{ file: options.uri, parsed: file }];
-  for (const other of options.workspace ?? []) if (other.uri !== options.uri) inputs.push({ file: other.uri, parsed: other.parsed });
-  const model = buildClusterModel(inputs, { defaultNamespace: options.defaultNamespace ?? 'default' });
-  const analyzer = createAnalyzer(model);
+  const defaultNamespace = options.defaultNamespace ?? 'default';
+  const workspace = options.workspace ?? [];
+  let model: ClusterModel;
+  let analyzer: Analyzer;
+  if (workspace.some((w) => w.uri === options.uri && w.parsed === file)) {
+    let shared = sharedModels.get(workspace);
+    if (!shared || shared.defaultNamespace !== defaultNamespace) {
+      const built = buildClusterModel(workspace.map((w) => ({ file: w.uri, parsed: w.parsed })), { defaultNamespace });
+      shared = { defaultNamespace, model: built, analyzer: createAnalyzer(built) };
+      sharedModels.set(workspace, shared);
+    }
+    ({ model, analyzer } = shared);
+  } else {
+    const inputs = [{ file: options.uri, parsed: file }];
+    for (const other of workspace) if (other.uri !== options.uri) inputs.push({ file: other.uri, parsed: other.parsed });
+    model = buildClusterModel(inputs, { defaultNamespace });
+    analyzer = createAnalyzer(model);
+  }
   const policies = model.policies.filter((p) => p.location.file === options.uri).sort((a, b) => a.location.span[0] - b.location.span[0]);
   return { uri: options.uri, file, model, analyzer, dns: options.dns ?? defaultDnsSettings, policies };
 }

@@ -57,11 +57,16 @@ function identifyingLabels(pod: PodInfo): Record<string, string> {
   return { ...pod.labels };
 }
 
+/** A file's indentation style, read once per parse. */
+const styles = new WeakMap<import('../parse/parseFile').ParsedFile, IndentStyle>();
+
 class Fixer {
   private readonly style: IndentStyle;
 
   constructor(private readonly analysis: FileAnalysis) {
-    this.style = detectStyle(analysis.file.text);
+    let style = styles.get(analysis.file);
+    if (!style) styles.set(analysis.file, (style = detectStyle(analysis.file.text)));
+    this.style = style;
   }
 
   private action(title: string, diagnostic: Diagnostic, edits: TextEdit[], preferred = false): CodeAction {

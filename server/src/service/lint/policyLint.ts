@@ -16,9 +16,12 @@ import { dnsAllowed, dnsEndpoints, dnsTarget, labelsSatisfying } from './dns';
 export function lintPolicies(analysis: FileAnalysis): Finding[] {
   const findings: Finding[] = [];
   const linter = new PolicyLinter(analysis, findings);
+  const plugins = new Map<string, ReturnType<typeof networkPlugin>>();
   for (const policy of analysis.policies) {
     linter.lint(policy);
-    const cni = networkPlugin(analysis.model, folderOf(policy.location.file));
+    const folder = folderOf(policy.location.file);
+    if (!plugins.has(folder)) plugins.set(folder, networkPlugin(analysis.model, folder));
+    const cni = plugins.get(folder);
     if (cni && !cni.enforces) linter.cniNotEnforcing(policy, cni.daemonSet);
   }
   return findings;
@@ -325,9 +328,9 @@ class PolicyLinter {
       let mistaken = false;
       if (peer.podSelector && peer.namespaceSelector) {
         const matched = this.analysis.analyzer.peerPods(policy, peer);
-        const ownNamespaceMatches = this.analysis.model.pods.filter((p) => p.namespace === policy.namespace && selectorMatches(peer.podSelector!, p.labels));
-        const namespacesSelected = [...this.analysis.model.namespaces.values()].filter((ns) => selectorMatches(peer.namespaceSelector!, ns.labels));
-        const ownSelected = namespacesSelected.some((ns) => ns.name === policy.namespace);
+        // Only an AND that matches nothing can be the mistake; the rest is cheap to skip.
+        const ownNamespaceMatches = matched.length > 0 ? [] : this.analysis.model.pods.filter((p) => p.namespace === policy.namespace && selectorMatches(peer.podSelector!, p.labels));
+        const ownSelected = selectorMatches(peer.namespaceSelector, this.analysis.model.namespaces.get(policy.namespace)?.labels ?? { 'kubernetes.io/metadata.name': policy.namespace });
         if (matched.length === 0 && ownNamespaceMatches.length > 0 && !ownSelected) {
           mistaken = true;
           this.add(
