@@ -1,7 +1,6 @@
-import { buildModelFromTexts } from '../../service/model';
-import { createAnalyzer, describePolicy, descriptionToJson, renderPolicyDescription } from '../../service/semantics';
+import { describePolicy, descriptionToJson, renderPolicyDescription } from '../../service/semantics';
 import { CliIo, parseArgs, UsageError } from '../args';
-import { readInputs } from '../inputs';
+import { loadModel } from '../model';
 
 export const explainUsage = `Usage: netpol explain [FILE|DIR|-]... [--policy NAMESPACE/NAME] [--format text|json] [--default-namespace NS]
 
@@ -20,13 +19,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const format = args.value('format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown format ${JSON.stringify(format)}: use text or json`);
-  if (args.positional.length === 0) throw new UsageError('no input: give files, directories, or - for standard input');
-  const defaultNamespace = args.value('default-namespace') ?? args.value('n') ?? 'default';
-
-  const inputs = await readInputs(args.positional, io, io.cwd);
-  for (const problem of inputs.problems) io.stderr(`netpol: ${problem.path}: ${problem.reason}\n`);
-  const model = buildModelFromTexts(inputs.files, { defaultNamespace });
-  const analyzer = createAnalyzer(model);
+  const { model, analyzer, defaultNamespace, unreadable } = await loadModel(args, io);
 
   let policies = model.policies;
   const wanted = args.value('policy');
@@ -46,7 +39,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } else {
     io.stdout(`${descriptions.map((d) => renderPolicyDescription(d, model)).join('\n\n')}\n`);
   }
-  return inputs.problems.length > 0 ? 2 : 0;
+  return unreadable ? 2 : 0;
 }
 
 export { run as runExplain };

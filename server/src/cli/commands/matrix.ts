@@ -1,7 +1,7 @@
-import { buildModelFromTexts, PodInfo, Protocol, protocols as allProtocols } from '../../service/model';
-import { createAnalyzer, MatrixResult, MatrixTable } from '../../service/semantics';
+import { PodInfo, Protocol, protocols as allProtocols } from '../../service/model';
+import { MatrixResult, MatrixTable } from '../../service/semantics';
 import { CliIo, parseArgs, UsageError } from '../args';
-import { readInputs } from '../inputs';
+import { loadModel } from '../model';
 
 export const matrixUsage = `Usage: netpol matrix [FILE|DIR|-]... [--ports 80,81] [--protocols TCP,UDP,SCTP] [--format json|text|csv|md] [--default-namespace NS]
 
@@ -144,14 +144,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const protocolsText = args.value('protocols');
   const ports = portsText === undefined ? undefined : parsePorts(portsText);
   const protocols = protocolsText === undefined ? (['TCP'] as Protocol[]) : parseProtocols(protocolsText);
-  if (args.positional.length === 0) throw new UsageError('no input: give files, directories, or - for standard input');
-  const defaultNamespace = args.value('default-namespace') ?? args.value('n') ?? 'default';
-
-  const inputs = await readInputs(args.positional, io, io.cwd);
-  for (const problem of inputs.problems) io.stderr(`netpol: ${problem.path}: ${problem.reason}\n`);
-  if (inputs.problems.length > 0) return 2;
-  const model = buildModelFromTexts(inputs.files, { defaultNamespace });
-  const analyzer = createAnalyzer(model);
+  const { model, analyzer, unreadable } = await loadModel(args, io);
+  if (unreadable) return 2;
   const result = analyzer.matrix({ ports: ports ?? declaredPorts(model.pods), protocols });
 
   const out = new ChunkedWriter(io);

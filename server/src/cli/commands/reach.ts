@@ -1,7 +1,7 @@
-import { buildModelFromTexts, PodInfo, Protocol, protocols } from '../../service/model';
-import { Analyzer, createAnalyzer, Endpoint, explainConnection, explanationToJson, externalEndpoint, podEndpoint, renderExplanation } from '../../service/semantics';
+import { PodInfo, Protocol, protocols } from '../../service/model';
+import { Analyzer, Endpoint, explainConnection, explanationToJson, externalEndpoint, podEndpoint, renderExplanation } from '../../service/semantics';
 import { CliIo, parseArgs, UsageError } from '../args';
-import { readInputs } from '../inputs';
+import { loadModel } from '../model';
 
 export const reachUsage = `Usage: netpol reach [FILE|DIR|-]... --from SRC --to DST --port N|NAME [--protocol TCP|UDP|SCTP] [--format text|json] [--default-namespace NS]
 
@@ -56,14 +56,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (protocolText !== undefined && !(protocols as readonly string[]).includes(protocolText)) {
     throw new UsageError(`unknown protocol ${JSON.stringify(args.value('protocol'))}: use TCP, UDP or SCTP`);
   }
-  if (args.positional.length === 0) throw new UsageError('no input: give files, directories, or - for standard input');
-  const defaultNamespace = args.value('default-namespace') ?? args.value('n') ?? 'default';
-
-  const inputs = await readInputs(args.positional, io, io.cwd);
-  for (const problem of inputs.problems) io.stderr(`netpol: ${problem.path}: ${problem.reason}\n`);
-  if (inputs.problems.length > 0) return 2;
-  const model = buildModelFromTexts(inputs.files, { defaultNamespace });
-  const analyzer = createAnalyzer(model);
+  const { model, analyzer, defaultNamespace, unreadable } = await loadModel(args, io);
+  if (unreadable) return 2;
   const notes: string[] = [];
   const from = resolveEndpoint(fromText, analyzer, defaultNamespace, 'from', notes);
   const to = resolveEndpoint(toText, analyzer, defaultNamespace, 'to', notes);
