@@ -1,3 +1,4 @@
+import { detectStyle } from './edit/yamlEdit';
 import { parse as parseYaml } from 'yaml';
 import {
   Command,
@@ -417,38 +418,12 @@ class Request {
   /** The file's indentation step and whether its lists sit in their key's column. */
   private indentStyle(): { unit: number; compact: boolean } {
     if (this.style) return this.style;
+    // The lines around the cursor are enough, and keep this cheap in very large files.
     const lines = this.file.lines;
     const here = lines.positionAt(this.offset).line;
-    const units = new Map<number, number>();
-    let compact = 0;
-    let indented = 0;
-    let previous: { column: number; opens: boolean } | undefined;
-    const from = Math.max(0, here - 1500);
-    const to = Math.min(lines.lineCount, here + 1500);
-    for (let n = from; n < to; n++) {
-      const shape = readLineShape(lines.lineText(n));
-      if (!shape) continue;
-      const first = shape.dashes.length > 0 ? { kind: 'dash', column: shape.dashes[0] } : shape.key ? { kind: 'key', column: shape.key.start } : undefined;
-      if (previous?.opens && first) {
-        const step = first.column - previous.column;
-        if (first.kind === 'dash' && step === 0) compact++;
-        else if (step > 0) {
-          if (first.kind === 'dash') indented++;
-          units.set(step, (units.get(step) ?? 0) + 1);
-        }
-      }
-      const value = shape.value?.text;
-      previous = shape.key && (value === undefined || value === '[]' || value === '{}') ? { column: shape.key.start, opens: true } : undefined;
-    }
-    let unit = 2;
-    let best = 0;
-    for (const [step, count] of units) {
-      if (count > best || (count === best && step < unit)) {
-        unit = step;
-        best = count;
-      }
-    }
-    this.style = { unit: Math.min(Math.max(unit, 1), 8), compact: compact > indented };
+    const window = this.file.text.slice(lines.lineStart(Math.max(0, here - 1500)), lines.lineEnd(Math.min(lines.lineCount - 1, here + 1500)));
+    const { unit, indentSequences } = detectStyle(window);
+    this.style = { unit: Math.min(Math.max(unit, 1), 8), compact: !indentSequences };
     return this.style;
   }
 }

@@ -26,7 +26,8 @@ export function detectStyle(text: string): IndentStyle {
   let flush = 0;
   for (let i = 0; i + 1 < lines.length; i++) {
     const line = lines[i];
-    const key = /^(\s*)(?:- )?[^\s#][^:#]*:\s*(?:#.*)?$/.exec(line);
+    // A key that opens a block, or an empty flow collection about to be filled (`key: []`).
+    const key = /^(\s*)(?:- )?[^\s#][^:#]*:\s*(?:\[\]|\{\})?\s*(?:#.*)?$/.exec(line);
     if (!key) continue;
     const lead = line.length - line.trimStart().length;
     const keyIndent = line.trimStart().startsWith('- ') ? lead + 2 : lead;
