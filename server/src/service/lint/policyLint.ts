@@ -17,7 +17,10 @@ export function lintPolicies(analysis: FileAnalysis): Finding[] {
   const findings: Finding[] = [];
   const linter = new PolicyLinter(analysis, findings);
   const plugins = new Map<string, ReturnType<typeof networkPlugin>>();
+  // A document with a syntax error is being typed: its first error says enough.
+  const broken = analysis.file.documents.filter((d) => d.errors.length > 0).map((d) => d.span);
   for (const policy of analysis.policies) {
+    if (broken.some(([start, end]) => policy.location.span[0] >= start && policy.location.span[0] <= end)) continue;
     linter.lint(policy);
     const folder = folderOf(policy.location.file);
     if (!plugins.has(folder)) plugins.set(folder, networkPlugin(analysis.model, folder));
