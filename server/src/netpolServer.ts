@@ -17,6 +17,8 @@ import { WorkspaceIndex } from './workspaceIndex';
 import { fileURLToPath } from 'url';
 import { FileChangeType } from 'vscode-languageserver';
 import { FileContext, policyCount } from './service/languageService';
+import { registerInspector } from './inspector';
+import { indexChangedNotification } from './protocol';
 
 export const SERVER_NAME = 'NetworkPolicy Inspector';
 export const SERVER_VERSION = '0.1.0';
@@ -47,7 +49,10 @@ export function startServer(connection: Connection): void {
   const index = new WorkspaceIndex(
     (text) => service.parse(text),
     log,
-    () => scheduleAll(),
+    () => {
+      scheduleAll();
+      void connection.sendNotification(indexChangedNotification, inspectorHost.indexStatus());
+    },
   );
 
   function makeService(s: ServerSettings): LanguageService {
@@ -56,8 +61,7 @@ export function startServer(connection: Connection): void {
 
   /** The file's place in the workspace: the other open documents and the indexed files. */
   function contextOf(uri: string): FileContext {
-    for (const document of documents.all()) parsed(document);
-    return { uri, workspace: settings.workspace ? index.files(cache) : [...cache].map(([u, e]) => ({ uri: u, parsed: e.parsed })) };
+    return { uri, workspace: inspectorHost.workspace() };
   }
 
   /** Other open documents can depend on the one that changed; they are checked a little later. */
@@ -267,6 +271,23 @@ export function startServer(connection: Connection): void {
       'Completion',
     ),
   );
+
+  const inspectorHost = {
+    service: () => service,
+    settings: () => settings,
+    workspace: () => {
+      for (const document of documents.all()) parsed(document);
+      return settings.workspace ? index.files(cache) : [...cache].map(([uri, e]) => ({ uri, parsed: e.parsed }));
+    },
+    file: (uri: string) => {
+      const document = documents.get(uri);
+      if (document) return parsed(document);
+      return index.fileFor(uri);
+    },
+    indexStatus: () => ({ files: index.size, skippedTemplates: index.skippedTemplates, excluded: index.excluded, scanning: index.scanning, enabled: settings.workspace }),
+    log,
+  };
+  registerInspector(connection, inspectorHost);
 
   documents.listen(connection);
   connection.listen();

@@ -21,6 +21,8 @@ export class WorkspaceIndex {
   private snapshot: WorkspaceFile[] | undefined;
   private openKey = '';
   skippedTemplates = 0;
+  /** Files left out by exclude globs. */
+  excluded = 0;
   scanning = false;
 
   constructor(
@@ -116,6 +118,11 @@ export class WorkspaceIndex {
     this.snapshot = files;
     this.openKey = key;
     return files;
+  }
+
+  /** The indexed copy of a file on disk. */
+  fileFor(uri: string): ParsedFile | undefined {
+    return this.disk.get(uri);
   }
 
   get size(): number {

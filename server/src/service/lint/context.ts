@@ -37,19 +37,24 @@ export interface FileAnalysis {
  */
 const sharedModels = new WeakMap<readonly WorkspaceFile[], { defaultNamespace: string; model: ClusterModel; analyzer: Analyzer }>();
 
+/** The model and engine of a whole workspace snapshot, built once per snapshot. */
+export function workspaceModel(workspace: readonly WorkspaceFile[], defaultNamespace = 'default'): { model: ClusterModel; analyzer: Analyzer } {
+  let shared = sharedModels.get(workspace);
+  if (!shared || shared.defaultNamespace !== defaultNamespace) {
+    const built = buildClusterModel(workspace.map((w) => ({ file: w.uri, parsed: w.parsed })), { defaultNamespace });
+    shared = { defaultNamespace, model: built, analyzer: createAnalyzer(built) };
+    sharedModels.set(workspace, shared);
+  }
+  return shared;
+}
+
 export function analyseFile(file: ParsedFile, options: AnalysisOptions): FileAnalysis {
   const defaultNamespace = options.defaultNamespace ?? 'default';
   const workspace = options.workspace ?? [];
   let model: ClusterModel;
   let analyzer: Analyzer;
   if (workspace.some((w) => w.uri === options.uri && w.parsed === file)) {
-    let shared = sharedModels.get(workspace);
-    if (!shared || shared.defaultNamespace !== defaultNamespace) {
-      const built = buildClusterModel(workspace.map((w) => ({ file: w.uri, parsed: w.parsed })), { defaultNamespace });
-      shared = { defaultNamespace, model: built, analyzer: createAnalyzer(built) };
-      sharedModels.set(workspace, shared);
-    }
-    ({ model, analyzer } = shared);
+    ({ model, analyzer } = workspaceModel(workspace, defaultNamespace));
   } else {
     const inputs = [{ file: options.uri, parsed: file }];
     for (const other of workspace) if (other.uri !== options.uri) inputs.push({ file: other.uri, parsed: other.parsed });
