@@ -1,5 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { registerPolicyView } from './policyView';
 import {
   CloseAction,
   CloseHandlerResult,
@@ -90,6 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('netpol.showOutput', () => output.show(true)),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus(client?.state)),
   );
+  registerPolicyView(context, client, output);
   updateStatus(State.Starting);
   // Activation does not wait for the server: the editor stays responsive while it starts, and
   // a start failure is reported in the output channel and the status bar.

@@ -2,7 +2,8 @@ import type { CancellationToken, Connection } from 'vscode-languageserver';
 import type { LanguageService } from './service/languageService';
 import type { WorkspaceFile } from './service/lint/context';
 import type { ParsedFile } from './service/parse/parseFile';
-import { IndexStatus, indexStatusRequest } from './protocol';
+import { IndexStatus, indexStatusRequest, PolicyPanelParams, policyPanelRequest } from './protocol';
+import { emptyPanel } from './service/inspect/panel';
 import { runSafe } from './runSafe';
 import type { ServerSettings } from './settings';
 
@@ -27,4 +28,19 @@ export function registerInspector(connection: Connection, host: InspectorHost): 
     connection.onRequest(method, (params: P, token: CancellationToken) => runSafe(host.log, () => work(params), fallback(params), token, what));
 
   handle(indexStatusRequest, () => host.indexStatus(), () => host.indexStatus(), 'Index status');
+
+  handle(
+    policyPanelRequest,
+    (params: PolicyPanelParams) => {
+      const uri = typeof params?.uri === 'string' ? params.uri : '';
+      const file = host.file(uri);
+      if (!file) return emptyPanel('Open a YAML file with a NetworkPolicy.', host.indexStatus());
+      const position = params.position;
+      const offset = position && Number.isInteger(position.line) && Number.isInteger(position.character) ? file.lines.offsetAt(position) : undefined;
+      const policyId = typeof params.policyId === 'string' ? params.policyId : undefined;
+      return host.service().policyPanel(file, { uri, workspace: host.workspace() }, { offset, policyId }, host.indexStatus());
+    },
+    () => emptyPanel('The panel could not be computed; see the log.', host.indexStatus()),
+    'Policy panel',
+  );
 }

@@ -172,6 +172,7 @@ export function startServer(connection: Connection): void {
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
         completionProvider: { triggerCharacters: completionTriggerCharacters, resolveProvider: false },
         hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
       },
       serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
     };
@@ -254,6 +255,20 @@ export function startServer(connection: Connection): void {
       [],
       token,
       'Code actions',
+    ),
+  );
+
+  connection.onCodeLens((params, token) =>
+    runSafe(
+      log,
+      () => {
+        const document = documents.get(params.textDocument.uri);
+        if (!document) return [];
+        return service.codeLenses(parsed(document), contextOf(document.uri));
+      },
+      [],
+      token,
+      'Code lens',
     ),
   );
 

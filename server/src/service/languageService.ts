@@ -8,7 +8,10 @@ import { defaultDnsSettings, DnsSettings } from './lint/dns';
 import { lintPolicies } from './lint/policyLint';
 import { getSemanticCodeActions } from './lint/fixes';
 import { getHover } from './hover';
-import type { Hover, Range } from 'vscode-languageserver-types';
+import type { CodeLens, Hover, Range } from 'vscode-languageserver-types';
+import type { IndexStatus, PolicyPanelResult } from '../protocol';
+import { emptyPanel, policyAtOffset, policyPanel } from './inspect/panel';
+import { policyCodeLenses } from './inspect/codeLens';
 
 /**
  * The pure language service: text in, parsed file out; parsed file in, LSP types out.
@@ -23,6 +26,10 @@ export interface LanguageService {
   hover(file: ParsedFile, offset: number, context?: FileContext): Hover | null;
   /** Completion at an offset or an LSP position; an internal failure gives an empty list, never an exception. */
   completion(file: ParsedFile, at: number | Position, context?: CompletionContext): CompletionList;
+  /** The side panel's tree for the policy at an offset, or a pinned policy of the file. */
+  policyPanel(file: ParsedFile, context: FileContext, at: { offset?: number; policyId?: string }, index: IndexStatus): PolicyPanelResult;
+  /** "selects 3 pods · isolates Ingress, Egress" above each policy. */
+  codeLenses(file: ParsedFile, context: FileContext): CodeLens[];
 }
 
 export interface LanguageServiceOptions extends ServiceSettings {
@@ -76,6 +83,19 @@ export function createLanguageService(options: Partial<LanguageServiceOptions> =
       ...(file.tooLarge ? [] : getSemanticCodeActions(analyse(file, context ?? { uri }), diagnostics, range)),
     ],
     hover: (file, offset, context = defaultContext) => (file.tooLarge ? null : getHover(analyse(file, context), offset)),
+    policyPanel: (file, context, at, index) => {
+      if (file.tooLarge) return emptyPanel('This file is too large to analyse (netpol.maxFileSize).', index);
+      const analysis = analyse(file, context);
+      const policy =
+        (at.policyId !== undefined ? analysis.policies.find((p) => p.id === at.policyId) : undefined) ??
+        (at.offset !== undefined ? policyAtOffset(analysis, at.offset) : undefined);
+      if (!policy) {
+        if (at.policyId !== undefined) return emptyPanel(`The pinned policy ${at.policyId} is no longer in this file.`, index);
+        return emptyPanel(analysis.policies.length > 0 ? 'Place the cursor in a NetworkPolicy to see what it selects.' : 'No NetworkPolicy in this file.', index);
+      }
+      return policyPanel(analysis, policy, index);
+    },
+    codeLenses: (file, context) => (file.tooLarge ? [] : policyCodeLenses(analyse(file, context))),
     completion: (file, at, context) => {
       try {
         return getCompletions(file, at, context);
