@@ -2,7 +2,7 @@ import type { CodeAction, CompletionList, Diagnostic, Position } from 'vscode-la
 import { getCodeActions } from './codeActions';
 import { CompletionContext, getCompletions } from './completion';
 import { defaultServiceSettings, findProblems, ServiceSettings, toDiagnostics } from './diagnostics';
-import { defaultParseOptions, ParsedFile, parseFile, ParseOptions } from './parse/parseFile';
+import { defaultParseOptions, EditHint, ParsedFile, parseFile, ParseOptions } from './parse/parseFile';
 import { analyseFile, FileAnalysis, WorkspaceFile } from './lint/context';
 import { defaultDnsSettings, DnsSettings } from './lint/dns';
 import { lintPolicies } from './lint/policyLint';
@@ -18,8 +18,11 @@ import { policyCodeLenses } from './inspect/codeLens';
  * It knows nothing of connections or editors; the LSP server and the CLI both call it.
  */
 export interface LanguageService {
-  /** Parses a file; given the previous parse of the same file, unchanged documents are reused (and `previous` is consumed). */
-  parse(text: string, previous?: ParsedFile): ParsedFile;
+  /**
+   * Parses a file; given the previous parse of the same file, unchanged documents are reused
+   * (and `previous` is consumed). The hint, when the caller knows what changed, saves finding that out.
+   */
+  parse(text: string, previous?: ParsedFile, hint?: EditHint): ParsedFile;
   /** API-server validation, plus what the policies do when seen with the rest of the workspace. */
   validate(file: ParsedFile, context?: FileContext, options?: ValidateOptions): Diagnostic[];
   codeActions(file: ParsedFile, uri: string, diagnostics: readonly Diagnostic[], context?: FileContext, range?: Range): CodeAction[];
@@ -47,7 +50,7 @@ export interface ValidateOptions {
 /** How many NetworkPolicies a file holds; the server uses it to decide how eagerly to analyse. */
 export function policyCount(file: ParsedFile): number {
   let count = 0;
-  for (const document of file.documents) for (const m of document.manifests) if (m.kind === 'NetworkPolicy') count++;
+  for (const document of file.documents) for (const kind of document.kinds) if (kind === 'NetworkPolicy') count++;
   return count;
 }
 
@@ -72,7 +75,7 @@ export function createLanguageService(options: Partial<LanguageServiceOptions> =
   };
   const defaultContext: FileContext = { uri: 'file' };
   return {
-    parse: (text, previous) => parseFile(text, settings.parse, previous),
+    parse: (text, previous, hint) => parseFile(text, settings.parse, previous, hint),
     validate: (file, context = defaultContext, validateOptions = {}) => {
       const findings = findProblems(file);
       if (!file.tooLarge && validateOptions.semantic !== false) findings.push(...lintPolicies(analyse(file, context)));

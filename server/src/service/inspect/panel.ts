@@ -83,6 +83,8 @@ function peerNode(model: ClusterModel, analyzer: Analyzer, policy: PolicyInfo, r
     icon: peer.ipBlock ? 'globe' : 'person',
     link: spanLink(model, policy.location.file, peer.span),
     kind: 'peer',
+    // A handful of matched pods is what the reader came for; long lists stay folded.
+    expanded: pods.length <= 10,
     children,
   };
 }

@@ -4,22 +4,87 @@ import { buildView, child, defaultViewLimits, Span, stringValue, ViewLimits, Vie
 
 /** One YAML document of a file. */
 export interface ParsedDocument {
-  index: number;
+  readonly index: number;
   /** Offsets of the document in the file text. */
-  span: Span;
+  readonly span: Span;
   /** Syntax errors, in source order. */
-  errors: SyntaxProblem[];
-  view: ViewResult;
+  readonly errors: SyntaxProblem[];
+  readonly view: ViewResult;
   /** Kubernetes objects in this document: the document itself, or the items of a `kind: List`. */
-  manifests: Manifest[];
-  /** The chunk of file text this document was parsed from, when it can be reused on its own. */
-  chunk?: { start: number; text: string };
+  readonly manifests: Manifest[];
+  /** The `kind` of each manifest, readable without touching the nodes. */
+  readonly kinds: readonly (string | undefined)[];
   /**
    * Results derived from this document's text alone (validation findings), kept with the
    * document so that a reused document is not analysed again. Offsets stored here must be
    * relative to `span[0]`, since the document may move.
    */
-  memo: Map<string, unknown>;
+  readonly memo: Map<string, unknown>;
+}
+
+/**
+ * A document as the parser keeps it. When an edit before it moves it, only its span and
+ * errors move at once; its nodes are moved when someone first reads `view` or `manifests`,
+ * so a keystroke near the top of a large file does not walk every document below it.
+ */
+class Document_ implements ParsedDocument {
+  index = 0;
+  /** The chunk of text the document was parsed from; every document of a chunk has the same. */
+  chunk: { start: number; end: number };
+  private pendingShift = 0;
+  readonly kinds: readonly (string | undefined)[];
+  readonly memo = new Map<string, unknown>();
+
+  constructor(
+    public span: Span,
+    public errors: SyntaxProblem[],
+    private view_: ViewResult,
+    private manifests_: Manifest[],
+    chunk: { start: number; end: number },
+  ) {
+    this.chunk = chunk;
+    this.kinds = manifests_.map((m) => m.kind);
+  }
+
+  get view(): ViewResult {
+    this.settle();
+    return this.view_;
+  }
+
+  get manifests(): Manifest[] {
+    this.settle();
+    return this.manifests_;
+  }
+
+  setIndex(index: number): void {
+    if (this.index === index) return;
+    this.index = index;
+    for (const manifest of this.manifests_) manifest.documentIndex = index;
+  }
+
+  move(delta: number): void {
+    if (delta === 0) return;
+    this.span = [this.span[0] + delta, this.span[1] + delta];
+    this.chunk = { start: this.chunk.start + delta, end: this.chunk.end + delta };
+    for (const error of this.errors) error.span = [error.span[0] + delta, error.span[1] + delta];
+    this.pendingShift += delta;
+  }
+
+  private settle(): void {
+    if (this.pendingShift === 0) return;
+    shiftView(this.view_, this.pendingShift);
+    this.pendingShift = 0;
+  }
+}
+
+/**
+ * What changed since the previous parse, when the caller knows it (the editor's change
+ * events): the new text starts with `prefix` characters and ends with `suffix` characters of
+ * the previous text. Without it, unchanged documents are found by comparing their text.
+ */
+export interface EditHint {
+  prefix: number;
+  suffix: number;
 }
 
 export interface SyntaxProblem {
@@ -45,6 +110,8 @@ export interface ParsedFile {
   text: string;
   lines: LineIndex;
   documents: ParsedDocument[];
+  /** True when the file has directives (`%YAML`) and is parsed as one piece. */
+  whole?: boolean;
   /** Set instead of documents when the file exceeds the size limit. */
   tooLarge?: { size: number; limit: number };
 }
@@ -68,41 +135,98 @@ export const defaultParseOptions: ParseOptions = { maxFileSize: 5 * 1024 * 1024,
  * keystroke in a file of thousands of documents re-parses one document. The previous
  * ParsedFile must not be used afterwards: its reused documents now belong to the new one.
  */
-export function parseFile(text: string, options: ParseOptions = defaultParseOptions, previous?: ParsedFile): ParsedFile {
-  const lines = new LineIndex(text);
+export function parseFile(text: string, options: ParseOptions = defaultParseOptions, previous?: ParsedFile, hint?: EditHint): ParsedFile {
+  const usable = previous && !previous.tooLarge && !previous.whole ? previous : undefined;
+  const edit = usable && hint ? clampHint(hint, usable.text.length, text.length) : undefined;
+  const lines = edit && usable ? LineIndex.edited(usable.lines, text, edit.prefix, edit.suffix) : new LineIndex(text);
   if (text.length > options.maxFileSize) {
     return { text, lines, documents: [], tooLarge: { size: text.length, limit: options.maxFileSize } };
   }
-  const reusable = new Map<string, ParsedDocument[]>();
-  if (previous && !previous.tooLarge) {
-    for (const document of previous.documents) {
-      if (document.chunk === undefined) continue;
-      const list = reusable.get(document.chunk.text);
-      if (list) list.push(document);
-      else reusable.set(document.chunk.text, [document]);
+  if (usable && edit) {
+    const incremental = parseEdited(text, usable, edit, options);
+    if (incremental) return { text, lines, documents: incremental };
+  }
+  const whole = /^%/m.test(text);
+  const chunks = whole ? [{ start: 0, end: text.length }] : splitChunks(text, 0, text.length);
+  const reusable = usable && !whole ? reusableByText(usable) : undefined;
+  const documents: Document_[] = [];
+  for (const chunk of chunks) {
+    const chunkText = text.slice(chunk.start, chunk.end);
+    const reused = reusable?.get(chunkText)?.shift();
+    if (reused) {
+      for (const document of reused) document.move(chunk.start - document.chunk.start);
+      documents.push(...reused);
+    } else {
+      documents.push(...parseChunk(chunkText, chunk, options.limits));
     }
   }
-  const documents: ParsedDocument[] = [];
-  for (const chunk of splitChunks(text)) {
-    const chunkText = text.slice(chunk.start, chunk.end);
-    const candidates = reusable.get(chunkText);
-    const reused = candidates?.shift();
-    if (reused && reused.chunk) {
-      const delta = chunk.start - reused.chunk.start;
-      if (delta !== 0) shiftDocument(reused, delta);
-      reused.chunk.start = chunk.start;
-      reused.index = documents.length;
-      for (const manifest of reused.manifests) manifest.documentIndex = reused.index;
-      documents.push(reused);
-      continue;
-    }
-    for (const document of parseChunk(chunkText, chunk.start, options.limits)) {
-      document.index = documents.length;
-      for (const manifest of document.manifests) manifest.documentIndex = document.index;
+  documents.forEach((document, i) => document.setIndex(i));
+  return { text, lines, documents, whole: whole || undefined };
+}
+
+function clampHint(hint: EditHint, oldLength: number, newLength: number): EditHint {
+  const prefix = Math.max(0, Math.min(hint.prefix, oldLength, newLength));
+  const suffix = Math.max(0, Math.min(hint.suffix, oldLength - prefix, newLength - prefix));
+  return { prefix, suffix };
+}
+
+/** The previous documents grouped by the chunk they came from, keyed by the chunk's text. */
+function reusableByText(previous: ParsedFile): Map<string, Document_[][]> {
+  const map = new Map<string, Document_[][]>();
+  for (const group of chunkGroups(previous)) {
+    const { start, end } = group[0].chunk;
+    const key = previous.text.slice(start, end);
+    const list = map.get(key);
+    if (list) list.push(group);
+    else map.set(key, [group]);
+  }
+  return map;
+}
+
+function chunkGroups(file: ParsedFile): Document_[][] {
+  const groups: Document_[][] = [];
+  for (const document of file.documents as Document_[]) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].chunk.start === document.chunk.start) last.push(document);
+    else groups.push([document]);
+  }
+  return groups;
+}
+
+/** The length of a document marker line's `---` plus the character that must follow it. */
+const MARKER_CONTEXT = 4;
+
+/**
+ * Re-parses only the chunks an edit touched: chunks wholly inside the unchanged prefix stay
+ * where they are, chunks wholly inside the unchanged suffix move by the length difference,
+ * and the text between them is cut into chunks and parsed. Undefined when the edit makes that
+ * unsafe (a directive appears), and the caller parses the usual way.
+ */
+function parseEdited(text: string, previous: ParsedFile, edit: EditHint, options: ParseOptions): Document_[] | undefined {
+  const oldLength = previous.text.length;
+  const delta = text.length - oldLength;
+  const groups = chunkGroups(previous);
+  let head = 0;
+  // A chunk stays only if the marker line that ends it is unchanged too.
+  while (head < groups.length && groups[head][0].chunk.end + MARKER_CONTEXT <= edit.prefix && groups[head][0].chunk.end < oldLength) head++;
+  let tail = groups.length;
+  // A chunk moves only if the line break before its marker is unchanged too.
+  while (tail > head && groups[tail - 1][0].chunk.start > 0 && groups[tail - 1][0].chunk.start - 1 >= oldLength - edit.suffix) tail--;
+  const middleStart = head > 0 ? groups[head - 1][0].chunk.end : 0;
+  const middleEnd = tail < groups.length ? groups[tail][0].chunk.start + delta : text.length;
+  if (middleEnd < middleStart) return undefined;
+  if (/^%/m.test(text.slice(middleStart, middleEnd))) return undefined;
+  const documents: Document_[] = [];
+  for (let i = 0; i < head; i++) documents.push(...groups[i]);
+  for (const chunk of splitChunks(text, middleStart, middleEnd)) documents.push(...parseChunk(text.slice(chunk.start, chunk.end), chunk, options.limits));
+  for (let i = tail; i < groups.length; i++) {
+    for (const document of groups[i]) {
+      document.move(delta);
       documents.push(document);
     }
   }
-  return { text, lines, documents };
+  documents.forEach((document, i) => document.setIndex(i));
+  return documents;
 }
 
 interface ChunkBounds {
@@ -111,31 +235,31 @@ interface ChunkBounds {
 }
 
 /**
- * Offsets where documents may start: the start of the text and every line that is a
- * document marker. A file with directives (`%YAML`) is kept whole, since a directive
- * belongs to the document after the next marker.
+ * The chunks of text[from, to): `from` and every line in between that is a document marker
+ * start one. (`from` is the start of the text or of a marker line.)
  */
-function splitChunks(text: string): ChunkBounds[] {
-  if (/^%/m.test(text)) return [{ start: 0, end: text.length }];
-  const starts = [0];
+function splitChunks(text: string, from: number, to: number): ChunkBounds[] {
+  const starts = [from];
   const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  marker.lastIndex = from;
   let match: RegExpExecArray | null;
-  while ((match = marker.exec(text)) !== null) {
-    if (match.index === 0) continue;
+  while ((match = marker.exec(text)) !== null && match.index < to) {
+    if (match.index === from) continue;
     if (match[0] === '...') {
       // A document end marker closes the document before it; the next chunk starts after its line.
       const newline = text.indexOf('\n', match.index);
       const next = newline < 0 ? text.length : newline + 1;
-      if (next < text.length) starts.push(next);
+      if (next < to) starts.push(next);
     } else {
       starts.push(match.index);
     }
   }
   const unique = [...new Set(starts)].sort((a, b) => a - b);
-  return unique.map((start, i) => ({ start, end: i + 1 < unique.length ? unique[i + 1] : text.length }));
+  return unique.map((start, i) => ({ start, end: i + 1 < unique.length ? unique[i + 1] : to }));
 }
 
-function parseChunk(chunkText: string, start: number, limits: ViewLimits): ParsedDocument[] {
+function parseChunk(chunkText: string, chunk: ChunkBounds, limits: ViewLimits): Document_[] {
+  const start = chunk.start;
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(chunkText, {
@@ -151,30 +275,29 @@ function parseChunk(chunkText: string, start: number, limits: ViewLimits): Parse
     // The parser should never throw, but a stack overflow on absurd nesting can.
     const message = error instanceof Error ? error.message : String(error);
     return [
-      {
-        index: 0,
-        span: [start, start + chunkText.length],
-        errors: [{ span: [start, start + Math.min(chunkText.length, 1)], message: `The YAML parser gave up on this document: ${message}`, code: 'PARSER_FAILURE' }],
-        view: { root: null },
-        manifests: [],
-        chunk: { start, text: chunkText },
-        memo: new Map(),
-      },
+      new Document_(
+        [start, start + chunkText.length],
+        [{ span: [start, start + Math.min(chunkText.length, 1)], message: `The YAML parser gave up on this document: ${message}`, code: 'PARSER_FAILURE' }],
+        { root: null },
+        [],
+        { start: chunk.start, end: chunk.end },
+      ),
     ];
   }
-  const result = docs.map((doc, index) => toParsedDocument(doc, index, chunkText, limits));
-  for (const document of result) shiftDocument(document, start);
-  // Only a chunk that holds exactly one document can be reused as a unit.
-  if (result.length === 1) result[0].chunk = { start, text: chunkText };
-  return result;
+  return docs.map((doc, index) => {
+    const parsed = toParsedDocument(doc, index, chunkText, limits);
+    shiftView(parsed.view, start);
+    const move = (span: Span): Span => [span[0] + start, span[1] + start];
+    for (const error of parsed.errors) error.span = move(error.span);
+    return new Document_(move(parsed.span), parsed.errors, parsed.view, parsed.manifests, { start: chunk.start, end: chunk.end });
+  });
 }
 
-/** Moves every offset of a document by `delta`, in place. */
-function shiftDocument(document: ParsedDocument, delta: number): void {
+/** Moves every offset of a document's nodes by `delta`, in place. */
+function shiftView(view: ViewResult, delta: number): void {
+  if (delta === 0) return;
   const move = (span: Span): Span => [span[0] + delta, span[1] + delta];
-  document.span = move(document.span);
-  for (const error of document.errors) error.span = move(error.span);
-  if (document.view.truncated) document.view.truncated.span = move(document.view.truncated.span);
+  if (view.truncated) view.truncated.span = move(view.truncated.span);
   const seen = new Set<object>();
   const visit = (node: YNode | null) => {
     if (!node || seen.has(node)) return;
@@ -192,10 +315,17 @@ function shiftDocument(document: ParsedDocument, delta: number): void {
       for (const item of node.items) visit(item);
     }
   };
-  visit(document.view.root);
+  visit(view.root);
 }
 
-function toParsedDocument(doc: Document.Parsed, index: number, text: string, limits: ViewLimits): ParsedDocument {
+interface DocumentParts {
+  span: Span;
+  errors: SyntaxProblem[];
+  view: ViewResult;
+  manifests: Manifest[];
+}
+
+function toParsedDocument(doc: Document.Parsed, index: number, text: string, limits: ViewLimits): DocumentParts {
   const range = doc.range ?? [0, text.length, text.length];
   // The parser reports errors found at the end of the input (an unclosed quote or bracket)
   // just past it, which in a multi-document file is the next document's `---`. Such errors
@@ -219,7 +349,7 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, lim
     view = { root: null };
     errors.push({ span: [range[0], range[0]], message: `This document could not be read: ${message}`, code: 'VIEW_FAILURE' });
   }
-  return { index, span: [range[0], range[2] ?? range[1]], errors, view, manifests: manifestsOf(view.root, index), memo: new Map() };
+  return { span: [range[0], range[2] ?? range[1]], errors, view, manifests: manifestsOf(view.root, index) };
 }
 
 /** Offset of the last character before any trailing blank or comment-only lines; -1 if none. */
