@@ -16,6 +16,10 @@ export default [
     async run({ wb, page, shot, resetFile }) {
       resetFile('panel.yaml');
       await wb.quickOpen('panel.yaml');
+      // The code lenses need the editor's height: hide the panel an earlier test left open.
+      if (await page.locator('.part.panel').isVisible()) await wb.runCommand('View: Hide Panel');
+      await waitFor(async () => !(await page.locator('.part.panel').isVisible()), { message: 'the panel to hide' });
+      await wb.editorFocused();
       const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Policy/i }) }).first();
       const rows = view.locator('.monaco-list-row');
       const rowTexts = async () => (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
