@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -151,3 +151,77 @@ describe('netpol check', () => {
     assert.strictEqual(ok.status, 0, ok.stderr);
   });
 });
+
+/** Runs the bundled CLI in a child process; resolves with its exit status and output. */
+function spawnCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const cli = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('netpol check on a directory of 10,000 files', function () {
+  this.timeout(300000);
+  const count = 10000;
+  const asRoot = process.getuid?.() === 0;
+  let dir: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netpol-cli-10k-'));
+    // Groups of ten files share a namespace: one policy, allowing from a pod it names, and nine pods.
+    for (let i = 0; i < count; i++) {
+      const folder = path.join(dir, `part-${String(Math.floor(i / 500)).padStart(2, '0')}`);
+      if (i % 500 === 0) fs.mkdirSync(folder);
+      const namespace = `team-${Math.floor(i / 10) % 50}`;
+      const text =
+        i % 10 === 0
+          ? `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-${i}\n  namespace: ${namespace}\nspec:\n  podSelector:\n    matchLabels:\n      app: app-${i + 1}\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n    - podSelector:\n        matchLabels:\n          app: app-${i + 2}\n    ports:\n    - port: 8080\n`
+          : `apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-${i}\n  namespace: ${namespace}\n  labels:\n    app: app-${i}\nspec:\n  containers:\n  - name: main\n    image: busybox\n    ports:\n    - containerPort: 8080\n`;
+      fs.writeFileSync(path.join(folder, `file-${String(i).padStart(5, '0')}.yaml`), text);
+    }
+    // One broken file, a folder that links back to its parent, links that cannot be followed.
+    fs.writeFileSync(path.join(dir, 'part-00', 'broken.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n');
+    fs.symlinkSync('..', path.join(dir, 'part-01', 'loop'));
+    fs.symlinkSync(path.join(dir, 'nowhere.yaml'), path.join(dir, 'part-02', 'dangling.yaml'));
+    fs.symlinkSync('self.yaml', path.join(dir, 'part-03', 'self.yaml'));
+    // chmod 000 keeps nobody but root out; as root these files are read like any other.
+    if (!asRoot) {
+      for (const name of ['locked-a.yaml', 'locked-b.yaml']) {
+        fs.writeFileSync(path.join(dir, 'part-04', name), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: locked\n');
+        fs.chmodSync(path.join(dir, 'part-04', name), 0o000);
+      }
+    }
+  });
+
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('checks every readable file, names each unreadable one with its reason, and exits 2', async function () {
+    const started = Date.now();
+    const { status, stdout, stderr } = await spawnCli(['check', dir]);
+    const elapsed = Date.now() - started;
+    const lines = stdout.trimEnd().split('\n');
+    assert.strictEqual(lines[lines.length - 1], `1 error, 0 warnings in ${count + 1} files`, stdout.slice(-2000));
+    assert.match(stdout, new RegExp(`^${escape(path.join(dir, 'part-00', 'broken.yaml'))}:4:\\d+: error netpol/yaml-syntax: `, 'm'));
+    const expected = [
+      `netpol: ${path.join(dir, 'part-02', 'dangling.yaml')}: no such file or directory`,
+      `netpol: ${path.join(dir, 'part-03', 'self.yaml')}: too many levels of symbolic links`,
+      ...(asRoot ? [] : ['locked-a.yaml', 'locked-b.yaml'].map((name) => `netpol: ${path.join(dir, 'part-04', name)}: permission denied`)),
+    ];
+    assert.deepStrictEqual(stderr.trimEnd().split('\n').sort(), expected.sort());
+    assert.strictEqual(status, 2, 'input that could not be read wins over the error diagnostic');
+    // Not a timing assertion: the figure is for the report (and a hang would hit the timeout).
+    this.test!.title += ` (${count} files in ${(elapsed / 1000).toFixed(1)} s${asRoot ? '; as root, chmod 000 cannot be tested' : ''})`;
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

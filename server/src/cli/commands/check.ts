@@ -1,6 +1,6 @@
 import * as path from 'path';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { createLanguageService } from '../../service/languageService';
+import { createLanguageService, policyCount } from '../../service/languageService';
 import { allRules, normaliseRuleSettings, RuleSetting } from '../../service/rules';
 import { CliIo, parseArgs, UsageError } from '../args';
 import { readInputs } from '../inputs';
@@ -49,9 +49,14 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const service = createLanguageService({ rules, parse: { maxFileSize, limits: { maxAliasExpansions: 1000, maxDepth: 200 } } });
   // The inputs are one workspace: a policy is judged with the pods and policies of every file.
   const parsed = inputs.files.map((file) => ({ uri: file.path, parsed: service.parse(file.text) }));
+  // The semantic rules are about what each policy of a file does, so a file without policies
+  // gets the API-server checks alone; in a directory of thousands of Pods and Services this
+  // skips most of the whole-workspace analysis.
   const results: FileResult[] = parsed.map((file) => ({
     path: file.uri,
-    diagnostics: service.validate(file.parsed, { uri: file.uri, workspace: parsed }).filter((d) => (d.severity ?? 1) <= threshold),
+    diagnostics: service
+      .validate(file.parsed, { uri: file.uri, workspace: parsed }, { semantic: policyCount(file.parsed) > 0 })
+      .filter((d) => (d.severity ?? 1) <= threshold),
   }));
 
   if (format === 'json') io.stdout(`${JSON.stringify(toJson(results), null, 2)}\n`);
