@@ -83,10 +83,67 @@ export class Analyzer {
     const key = selectorKey(selector);
     let set = this.podSelectorCache.get(key);
     if (!set) {
-      set = new Bitset(this.pods.length);
-      for (let i = 0; i < this.pods.length; i++) if (selectorMatches(selector, this.pods[i].labels)) set.add(i);
+      if (selector.problems.length > 0) set = new Bitset(this.pods.length);
+      else {
+        set = Bitset.full(this.pods.length);
+        for (const r of selector.requirements) set.and(this.requirementSet(r));
+      }
       this.podSelectorCache.set(key, set);
     }
+    return set;
+  }
+
+  /** Per label key: the pods that have it, and the pods per value; built on first use. */
+  private labelIndex?: Map<string, { any: Bitset; values: Map<string, Bitset> }>;
+  private readonly requirementCache = new Map<string, Bitset>();
+
+  private requirementSet(r: { key: string; operator: string; values: string[] }): Bitset {
+    const cacheKey = `${r.key}\u0000${r.operator}\u0000${r.values.join('\u0001')}`;
+    let set = this.requirementCache.get(cacheKey);
+    if (set) return set;
+    if (!this.labelIndex) {
+      this.labelIndex = new Map();
+      this.pods.forEach((pod, i) => {
+        for (const [k, v] of Object.entries(pod.labels)) {
+          let entry = this.labelIndex!.get(k);
+          if (!entry) this.labelIndex!.set(k, (entry = { any: new Bitset(this.pods.length), values: new Map() }));
+          entry.any.add(i);
+          let vs = entry.values.get(v);
+          if (!vs) entry.values.set(v, (vs = new Bitset(this.pods.length)));
+          vs.add(i);
+        }
+      });
+    }
+    const entry = this.labelIndex.get(r.key);
+    const n = this.pods.length;
+    const inSet = () => {
+      const result = new Bitset(n);
+      for (const value of new Set(r.values)) {
+        const pods = entry?.values.get(value);
+        if (pods) result.or(pods);
+      }
+      return result;
+    };
+    const complement = (b: Bitset) => {
+      const full = Bitset.full(n);
+      for (let i = 0; i < full.words.length; i++) full.words[i] &= ~b.words[i];
+      return full;
+    };
+    switch (r.operator) {
+      case 'In':
+        set = inSet();
+        break;
+      case 'NotIn':
+        // Pods without the key match NotIn too.
+        set = complement(inSet());
+        break;
+      case 'Exists':
+        set = entry ? entry.any : new Bitset(n);
+        break;
+      default:
+        set = entry ? complement(entry.any) : Bitset.full(n);
+    }
+    this.requirementCache.set(cacheKey, set);
     return set;
   }
 
