@@ -1,5 +1,6 @@
 import { CliIo, UsageError } from './args';
 import { checkUsage, runCheck } from './commands/check';
+import { checksUsage, runChecks } from './commands/checks';
 import { explainUsage, runExplain } from './commands/explain';
 import { matrixUsage, runMatrix } from './commands/matrix';
 import { reachUsage, runReach } from './commands/reach';
@@ -14,6 +15,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   explain: { run: runExplain, summary: 'say in words what each policy selects, isolates and allows' },
   reach: { run: runReach, summary: 'whether one connection is allowed, and which rules decide it' },
   matrix: { run: runMatrix, summary: 'who can reach whom: every pair of pods, per port and protocol' },
+  checks: { run: runChecks, summary: 'a script of kubectl commands that test the flows a policy allows' },
 };
 
 function usage(): string {
@@ -34,6 +36,8 @@ ${explainUsage}
 ${reachUsage}
 
 ${matrixUsage}
+
+${checksUsage}
 `;
 }
 

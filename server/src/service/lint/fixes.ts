@@ -45,7 +45,7 @@ export function getSemanticCodeActions(analysis: FileAnalysis, diagnostics: read
 const MAX_ALLOW_ACTIONS = 8;
 
 /** The labels that name a workload most narrowly without listing every label it has. */
-function identifyingLabels(pod: PodInfo): Record<string, string> {
+export function identifyingLabels(pod: PodInfo): Record<string, string> {
   for (const key of ['app.kubernetes.io/name', 'app', 'k8s-app', 'name', 'component']) {
     if (pod.labels[key] !== undefined) {
       const labels: Record<string, string> = { [key]: pod.labels[key] };
@@ -55,6 +55,28 @@ function identifyingLabels(pod: PodInfo): Record<string, string> {
     }
   }
   return { ...pod.labels };
+}
+
+/**
+ * The narrowest peer that matches a pod, for a rule of a policy in `policyNamespace`: the
+ * pod's identifying labels, and its namespace (by the immutable name label) when it is another.
+ */
+export function podPeerValue(pod: PodInfo, policyNamespace: string): { [key: string]: YamlValue } {
+  const peer: { [key: string]: YamlValue } = {};
+  if (pod.namespace !== policyNamespace) peer.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': pod.namespace } };
+  peer.podSelector = { matchLabels: identifyingLabels(pod) };
+  return peer;
+}
+
+/**
+ * The edit that appends a rule to a policy's ingress or egress list (creating the list when
+ * there is none), in the file's own style; undefined when the policy's YAML has no spec map.
+ * Quick fixes and the "Why is A -> B blocked?" fixes share it.
+ */
+export function insertRuleEdit(analysis: FileAnalysis, policy: PolicyInfo, direction: Direction, rule: { [key: string]: YamlValue }): TextEdit | undefined {
+  const manifest = manifestOf(analysis, policy);
+  const spec = manifest && specOf(manifest);
+  return spec ? new Fixer(analysis).addRule(spec, direction, rule) : undefined;
 }
 
 /** A file's indentation style, read once per parse. */
@@ -146,9 +168,7 @@ class Fixer {
           return analyzer.allows(podEndpoint(from), podEndpoint(to), port?.containerPort ?? 1, port?.protocol ?? 'TCP');
         });
         if (alreadyAllowed) continue;
-        const peer: { [key: string]: YamlValue } = {};
-        if (pod.namespace !== policy.namespace) peer.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': pod.namespace } };
-        peer.podSelector = { matchLabels: identifyingLabels(pod) };
+        const peer = podPeerValue(pod, policy.namespace);
         const rule: { [key: string]: YamlValue } = { [direction === 'ingress' ? 'from' : 'to']: [peer] };
         if (port) rule.ports = [{ protocol: port.protocol, port: port.containerPort }];
         const portText = port ? ` on ${port.protocol} ${port.containerPort}` : '';
@@ -159,7 +179,7 @@ class Fixer {
     return actions;
   }
 
-  private addRule(spec: YMap, direction: Direction, rule: { [key: string]: YamlValue }): TextEdit {
+  addRule(spec: YMap, direction: Direction, rule: { [key: string]: YamlValue }): TextEdit {
     const list = entry(spec, direction);
     if (list?.value && list.value.kind === 'seq') {
       if (list.value.flow && list.value.items.length === 0) return replaceValue(list.value, [rule], this.lines, this.style, this.keyColumn(spec, direction));
@@ -213,7 +233,7 @@ class Fixer {
     };
     const text = this.analysis.file.text;
     const eol = this.style.eol;
-    const document = this.analysis.file.documents.find((d) => d.manifests.includes(manifest));
+    const document = this.analysis.file.documents[manifest.documentIndex];
     // After the policy's own document, so that the two read together.
     let at = document ? document.span[1] : text.length;
     if (at > text.length) at = text.length;
