@@ -411,6 +411,26 @@ export class Workbench {
     });
   }
 
+  // ---- Webviews ---------------------------------------------------------------------------
+
+  /**
+   * The frame of the extension's webview that has `selector` (a webview is an iframe inside
+   * the workbench's webview iframe); waits until the page has loaded it.
+   */
+  async webviewFrame(selector, { timeout = this.timeout } = {}) {
+    this.trace(`waiting for a webview with ${selector}`);
+    return waitFor(
+      async () => {
+        for (const frame of this.page.frames()) {
+          if (frame === this.page.mainFrame()) continue;
+          if (await frame.$(selector).catch(() => null)) return frame;
+        }
+        return undefined;
+      },
+      { timeout, message: `a webview with ${selector}` },
+    );
+  }
+
   async screenshot(file) {
     await this.page.screenshot({ path: file });
   }
