@@ -8,6 +8,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const entries = [
   { entryPoints: ['client/src/extension.ts'], external: ['vscode'] },
   { entryPoints: ['server/src/server.ts'] },
+  { entryPoints: ['server/src/cluster/index.ts'] },
   { entryPoints: ['server/src/cli/main.ts'] },
 ];
 

@@ -27,9 +27,13 @@ export class LspClient {
   private configuration: Record<string, unknown>;
   exited: number | null | undefined = undefined;
 
-  constructor(settings: Record<string, unknown> = {}) {
+  private readonly initializationOptions: Record<string, unknown>;
+
+  /** `options.env`: the server's environment (KUBECONFIG, HOME); `options.initializationOptions`: sent with initialize. */
+  constructor(settings: Record<string, unknown> = {}, options: { env?: NodeJS.ProcessEnv; initializationOptions?: Record<string, unknown> } = {}) {
     this.configuration = settings;
-    this.process = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.initializationOptions = options.initializationOptions ?? {};
+    this.process = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
     this.process.on('exit', (code) => {
       this.exited = code;
     });
@@ -65,7 +69,7 @@ export class LspClient {
         workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
         textDocument: { publishDiagnostics: { versionSupport: true }, synchronization: { dynamicRegistration: false }, hover: { contentFormat: ['markdown'] } },
       },
-      initializationOptions: {},
+      initializationOptions: this.initializationOptions,
     })) as InitializeResult;
     await this.connection.sendNotification('initialized', {});
     return result;

@@ -8,6 +8,7 @@ import { isolationCause } from './semantics/explain';
 import { cidrSize } from './validation/cidr';
 import type { FileAnalysis } from './lint/context';
 import { selectionPhrase } from './lint/policyLint';
+import { isLive, knownIn } from './model/sources';
 
 const DOCS = 'https://kubernetes.io/docs/concepts/services-networking/network-policies/';
 
@@ -44,9 +45,10 @@ function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
 
-function podNames(pods: readonly PodInfo[], limit = 8): string {
-  if (pods.length === 0) return 'none of the pods in the workspace files';
-  const names = pods.slice(0, limit).map((p) => code(p.id));
+function podNames(pods: readonly PodInfo[], limit = 8, where = 'in the workspace files'): string {
+  if (pods.length === 0) return `none of the pods ${where}`;
+  // Pods read from a connected cluster are marked live.
+  const names = pods.slice(0, limit).map((p) => `${code(p.id)}${isLive(p) ? ' (live)' : ''}`);
   return `${pods.length} pod${pods.length === 1 ? '' : 's'}: ${names.join(', ')}${pods.length > limit ? `, and ${pods.length - limit} more` : ''}`;
 }
 
@@ -80,7 +82,7 @@ function policyHover(analysis: FileAnalysis, policy: PolicyInfo): string {
   const analyzer = analysis.analyzer;
   const selected = analyzer.selectedPods(policy);
   const lines: string[] = [];
-  lines.push(`**NetworkPolicy ${code(policy.id)}** selects ${selectionPhrase(policy)}${policy.podSelectorWritten ? '' : ' (spec.podSelector is absent, which means {})'}: ${podNames(selected)}.`);
+  lines.push(`**NetworkPolicy ${code(policy.id)}** selects ${selectionPhrase(policy)}${policy.podSelectorWritten ? '' : ' (spec.podSelector is absent, which means {})'}: ${podNames(selected, 8, knownIn(analysis.model))}.`);
   for (const direction of ['ingress', 'egress'] as const) {
     const name = direction === 'ingress' ? 'Ingress' : 'Egress';
     const cause = isolationCause(policy, direction);
@@ -110,7 +112,7 @@ function typesOf(policy: PolicyInfo): string {
 }
 
 function effectiveSummary(analysis: FileAnalysis, policy: PolicyInfo, selected: readonly PodInfo[]): string {
-  if (selected.length === 0) return 'Effective result: no pod in the workspace files is selected, so nothing changes for them here.';
+  if (selected.length === 0) return `Effective result: no pod ${knownIn(analysis.model)} is selected, so nothing changes for them here.`;
   const parts: string[] = [];
   for (const direction of ['ingress', 'egress'] as const) {
     if (!policy.policyTypes[direction]) continue;
@@ -183,7 +185,7 @@ function peerHover(analysis: FileAnalysis, policy: PolicyInfo, rule: RuleInfo, p
   if (peer.ipBlock) {
     lines.push('', ipBlockText(peer));
   } else {
-    lines.push('', `Matches ${podNames(analysis.analyzer.peerPods(policy, peer))}.`);
+    lines.push('', `Matches ${podNames(analysis.analyzer.peerPods(policy, peer), 8, knownIn(analysis.model))}.`);
   }
   const [field, sub] = inner;
   if ((field === 'podSelector' || field === 'namespaceSelector') && sub) {
@@ -232,7 +234,7 @@ function portHover(analysis: FileAnalysis, policy: PolicyInfo, rule: RuleInfo, p
       const match = pod.ports.find((p) => p.name === port.port && p.protocol === port.protocol);
       return match ? `${code(pod.id)}: ${match.containerPort}` : `${code(pod.id)}: not declared for ${port.protocol}`;
     });
-    lines.push('', `A named port resolves on each destination pod's containers with the same protocol${resolved.length > 0 ? `: ${resolved.slice(0, 8).join(', ')}` : ' (no destination pod in the workspace files)'}.`);
+    lines.push('', `A named port resolves on each destination pod's containers with the same protocol${resolved.length > 0 ? `: ${resolved.slice(0, 8).join(', ')}` : ` (no destination pod ${knownIn(analysis.model)})`}.`);
   }
   if (port.endPort !== undefined) lines.push('', `A range: ${port.port}-${port.endPort} inclusive. Network plugins without endPort support open only ${port.port}.`);
   if (port.port === undefined) lines.push('', `No port: every ${port.protocol} port.`);

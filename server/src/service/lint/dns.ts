@@ -18,6 +18,8 @@ export interface DnsSettings {
   podLabels: Labels;
   port: number;
   address?: string;
+  /** Said with the DNS warning: what a connected cluster shows about its DNS pods. */
+  note?: string;
 }
 
 export const defaultDnsSettings: DnsSettings = { preset: 'kubernetes', namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, port: 53 };
@@ -28,9 +30,15 @@ export interface DnsTarget {
   pods?: { namespace: string; labels: Labels };
   address?: string;
   port: number;
+  note?: string;
 }
 
 export function dnsTarget(settings: DnsSettings): DnsTarget {
+  const target = presetTarget(settings);
+  return settings.note ? { ...target, note: settings.note } : target;
+}
+
+function presetTarget(settings: DnsSettings): DnsTarget {
   switch (settings.preset) {
     case 'nodelocal':
       return { description: 'NodeLocal DNSCache at 169.254.20.10 or kube-dns in kube-system', pods: { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, address: '169.254.20.10', port: 53 };
@@ -40,7 +48,7 @@ export function dnsTarget(settings: DnsSettings): DnsTarget {
       return { description: 'GKE Cloud DNS at 169.254.169.254', address: '169.254.169.254', port: 53 };
     case 'custom':
       return {
-        description: settings.address ? `the DNS server at ${settings.address}` : `the DNS pods in ${settings.namespace}`,
+        description: settings.address ? `the DNS server at ${settings.address}` : `the DNS pods in ${settings.namespace} (${Object.entries(settings.podLabels).map(([k, v]) => `${k}=${v}`).join(', ')})`,
         pods: Object.keys(settings.podLabels).length > 0 ? { namespace: settings.namespace, labels: settings.podLabels } : undefined,
         address: settings.address,
         port: settings.port,

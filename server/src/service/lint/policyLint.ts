@@ -8,6 +8,8 @@ import { selectorMatches } from '../semantics/selectors';
 import { headSpan, Finding } from '../validation/finding';
 import { FileAnalysis, manifestOf, peerNode, portNode, ruleNode, specOf } from './context';
 import { dnsAllowed, dnsEndpoints, dnsTarget, labelsSatisfying } from './dns';
+import { detectCnis, enforcingCniNames } from './cni';
+import { definedBy } from '../model/sources';
 
 /**
  * Warnings and notes about what a policy does: the seven causes of blocked connections and
@@ -30,9 +32,6 @@ export function lintPolicies(analysis: FileAnalysis): Finding[] {
   return findings;
 }
 
-/** Network plugins by the names of their agents' DaemonSets (semantics: "What policies do not govern"). */
-const enforcingAgents = /^(calico-node|canal|cilium|antrea-agent|kube-router|weave-net)$/;
-const nonEnforcingAgents = /^(kube-flannel-ds|kube-flannel|flannel)(-.+)?$/;
 
 function folderOf(file: string): string {
   const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
@@ -46,10 +45,12 @@ function folderOf(file: string): string {
  */
 export function networkPlugin(model: ClusterModel, folder?: string): { daemonSet: PodInfo; enforces: boolean } | undefined {
   const daemonSets = model.pods.filter((p) => p.kind === 'DaemonSet' && (folder === undefined || folder.startsWith(folderOf(p.location.file))));
-  const enforcing = daemonSets.find((d) => enforcingAgents.test(d.name));
-  if (enforcing) return { daemonSet: enforcing, enforces: true };
-  const other = daemonSets.find((d) => nonEnforcingAgents.test(d.name) || d.labels.app === 'flannel');
-  return other ? { daemonSet: other, enforces: false } : undefined;
+  // Network plugins by the names of their agents' DaemonSets (one list: ./cni.ts).
+  const found = detectCnis(daemonSets);
+  const enforcing = found.find((f) => f.cni.enforces === true);
+  if (enforcing) return { daemonSet: enforcing.daemonSet, enforces: true };
+  const other = found.find((f) => f.cni.enforces === false);
+  return other ? { daemonSet: other.daemonSet, enforces: false } : undefined;
 }
 
 function isSystemNamespace(name: string): boolean {
@@ -206,7 +207,7 @@ class PolicyLinter {
     this.add(
       Rules.cniNotEnforcing,
       span,
-      `The network plugin in this workspace is flannel (DaemonSet ${daemonSet.namespace}/${daemonSet.name}), which does not enforce NetworkPolicy: the API server accepts this policy and nothing applies it. Run an enforcing plugin (Calico or Canal, Cilium, Antrea, kube-router, Weave Net).`,
+      `The network plugin in this workspace is flannel (DaemonSet ${daemonSet.namespace}/${daemonSet.name}), which does not enforce NetworkPolicy: the API server accepts this policy and nothing applies it. Run an enforcing plugin (${enforcingCniNames()}).`,
       { policy: policy.id },
     );
   }
@@ -243,7 +244,7 @@ class PolicyLinter {
     this.add(
       Rules.dnsEgressBlocked,
       span,
-      `DNS is blocked: ${who} ${lacking.length === 1 && selected.length > 0 ? 'is' : 'are'} isolated for egress (by ${by}) and nothing allows ${missing(lacking[0])} to ${target.description}, so name lookups fail. Quick fix: allow DNS egress.`,
+      `DNS is blocked: ${who} ${lacking.length === 1 && selected.length > 0 ? 'is' : 'are'} isolated for egress (by ${by}) and nothing allows ${missing(lacking[0])} to ${target.description}, so name lookups fail. Quick fix: allow DNS egress.${target.note ? ` ${target.note}` : ''}`,
       { policy: policy.id, fix: 'dns' },
     );
   }
@@ -293,7 +294,7 @@ class PolicyLinter {
     this.add(
       Rules.selectsNothing,
       span,
-      `Selects no pod: none of the ${plural(known.length, 'pod')} the workspace defines in namespace ${policy.namespace} (${known
+      `Selects no pod: none of the ${plural(known.length, 'pod')} ${definedBy(this.analysis.model)} in namespace ${policy.namespace} (${known
         .slice(0, 3)
         .map((p) => p.name)
         .join(', ')}${known.length > 3 ? ', ...' : ''}) matches ${selectionPhrase(policy).replace(/ in namespace .*$/, '')}.`,
@@ -425,7 +426,7 @@ class PolicyLinter {
     this.add(
       Rules.selectsNothing,
       span,
-      `Matches no pod: the workspace defines ${plural(candidates.length, 'pod')} in ${withPods.length === 1 ? `namespace ${withPods[0]}` : `namespaces ${withPods.join(', ')}`}, and none is ${describePeer(peer, policy.namespace).replace(' (one peer: both must hold)', '')}. This peer allows nothing ${rule.direction === 'ingress' ? 'in' : 'out'} there.`,
+      `Matches no pod: ${definedBy(this.analysis.model)} ${plural(candidates.length, 'pod')} in ${withPods.length === 1 ? `namespace ${withPods[0]}` : `namespaces ${withPods.join(', ')}`}, and none is ${describePeer(peer, policy.namespace).replace(' (one peer: both must hold)', '')}. This peer allows nothing ${rule.direction === 'ingress' ? 'in' : 'out'} there.`,
       data,
     );
   }
