@@ -1,6 +1,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { registerPolicyView } from './policyView';
+import { registerReachabilityView } from './reachabilityView';
+import { registerInspectorCommands } from './commands';
+import { registerCluster } from './cluster';
 import {
   CloseAction,
   CloseHandlerResult,
@@ -74,9 +77,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'yaml' },
       { scheme: 'untitled', language: 'yaml' },
     ],
-    synchronize: { configurationSection: 'netpol', fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}') },
+    synchronize: {
+      // files.exclude too: the server's workspace index follows it.
+      configurationSection: ['netpol', 'files.exclude'],
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'),
+        // A deleted or renamed folder arrives as one event for the folder, which the YAML
+        // pattern does not match: creations and deletions of everything, for the index.
+        vscode.workspace.createFileSystemWatcher('**/*', false, true, false),
+      ],
+    },
     outputChannel: output,
     errorHandler,
+    // The server reads no kubeconfig credential (and runs no exec plugin) in an untrusted workspace.
+    initializationOptions: () => ({ trusted: vscode.workspace.isTrusted }),
   };
 
   client = new LanguageClient('netpol', NAME, serverOptions, clientOptions);
@@ -92,6 +106,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus(client?.state)),
   );
   registerPolicyView(context, client, output);
+  registerReachabilityView(context, () => client);
+  registerInspectorCommands(context, () => client, output);
+  registerCluster(context, () => client, output);
   updateStatus(State.Starting);
   // Activation does not wait for the server: the editor stays responsive while it starts, and
   // a start failure is reported in the output channel and the status bar.

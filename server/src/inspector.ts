@@ -4,7 +4,14 @@ import type { WorkspaceFile } from './service/lint/context';
 import type { ParsedFile } from './service/parse/parseFile';
 import { IndexStatus, indexStatusRequest, PolicyPanelParams, policyPanelRequest } from './protocol';
 import { emptyPanel } from './service/inspect/panel';
+import { reachabilityRequest, ReachabilityParams } from './protocol';
+import { emptyReachability, reachability } from './service/inspect/reachability';
 import { runSafe } from './runSafe';
+import { ConnectivityChecksParams, connectivityChecksRequest, endpointsRequest, ExplainConnectionParams, explainConnectionRequest } from './protocol';
+import { listEndpoints } from './service/inspect/endpoints';
+import { explainWorkspaceConnection } from './service/inspect/connection';
+import { connectivityChecksFor } from './service/inspect/checks';
+import { workspaceModel } from './service/lint/context';
 import type { ServerSettings } from './settings';
 
 /** What the inspector's requests need from the server: all reads, no connection state. */
@@ -28,6 +35,33 @@ export function registerInspector(connection: Connection, host: InspectorHost): 
     connection.onRequest(method, (params: P, token: CancellationToken) => runSafe(host.log, () => work(params), fallback(params), token, what));
 
   handle(indexStatusRequest, () => host.indexStatus(), () => host.indexStatus(), 'Index status');
+
+  // "Why is A -> B blocked?" and "Generate connectivity checks".
+  handle(
+    endpointsRequest,
+    () => listEndpoints(workspaceModel(host.workspace(), host.settings().defaultNamespace).model, host.settings().dns),
+    () => ({ endpoints: [], namespaces: [] }),
+    'Endpoints',
+  );
+  handle(
+    explainConnectionRequest,
+    (params: ExplainConnectionParams) => explainWorkspaceConnection(host.workspace(), params, { defaultNamespace: host.settings().defaultNamespace, dns: host.settings().dns }),
+    () => ({ allowed: false, verdict: '', markdown: '', links: [], fixes: [], error: 'The connection could not be explained; see the log.' }),
+    'Explain connection',
+  );
+  handle(
+    connectivityChecksRequest,
+    (params: ConnectivityChecksParams) =>
+      connectivityChecksFor(host.workspace(), params, typeof params?.uri === 'string' ? host.file(params.uri) : undefined, { defaultNamespace: host.settings().defaultNamespace, dns: host.settings().dns }),
+    () => ({ message: 'The checks could not be generated; see the log.' }),
+    'Connectivity checks',
+  );
+  handle(
+    reachabilityRequest,
+    (params: ReachabilityParams) => reachability(host.workspace(), host.settings().defaultNamespace, params),
+    () => emptyReachability('The grid could not be computed; see the log.'),
+    'Reachability',
+  );
 
   handle(
     policyPanelRequest,

@@ -13,12 +13,15 @@ import { completionTriggerCharacters, workspaceLabels } from './service/completi
 import type { ParsedFile } from './service/parse/parseFile';
 import { describeError, runGuarded, runSafe } from './runSafe';
 import { defaultServerSettings, readSettings, ServerSettings } from './settings';
-import { WorkspaceIndex } from './workspaceIndex';
-import { fileURLToPath } from 'url';
+import { FileEvent, IndexOptions, lspScanProgress, normaliseFileUri, WorkspaceIndex } from './workspaceIndex';
+import { enabledPatterns } from './glob';
+import { fileURLToPath, pathToFileURL } from 'url';
 import { FileChangeType } from 'vscode-languageserver';
 import { FileContext, policyCount } from './service/languageService';
 import { registerInspector } from './inspector';
 import { indexChangedNotification } from './protocol';
+import { ClusterFeature, registerCluster, trustedFromInit } from './clusterFeature';
+import { clusterStatusNotification } from './clusterProtocol';
 
 export const SERVER_NAME = 'NetworkPolicy Inspector';
 export const SERVER_VERSION = '0.1.0';
@@ -34,8 +37,54 @@ interface CacheEntry {
  * drop stale results, and handlers that log instead of dying.
  */
 export function startServer(connection: Connection): void {
-  const documents = new TextDocuments(TextDocument);
+  /**
+   * Per open document: how much of its start and end is unchanged since the version in the
+   * parse cache, read off the editor's change events, so that a re-parse knows where to look.
+   */
+  const unchanged = new Map<string, { since: number; prefix: number; suffix: number }>();
+  const documents = new TextDocuments<TextDocument>({
+    create: (uri, languageId, version, content) => TextDocument.create(uri, languageId, version, content),
+    update: (document, changes, version) => {
+      const track = unchanged.get(document.uri);
+      let current = document;
+      for (const change of changes) {
+        if (track) {
+          if ('range' in change) {
+            const start = current.offsetAt(change.range.start);
+            const end = current.offsetAt(change.range.end);
+            track.prefix = Math.min(track.prefix, start);
+            track.suffix = Math.min(track.suffix, current.getText().length - end);
+          } else {
+            track.prefix = 0;
+            track.suffix = 0;
+          }
+        }
+        current = TextDocument.update(current, [change], version);
+      }
+      return current;
+    },
+  });
   const log = (message: string) => connection.console.log(message);
+
+  // The live cluster: a second source for the same model, loaded only when enabled in a trusted workspace.
+  let clusterDns = '';
+  const cluster = new ClusterFeature({
+    log,
+    onChange: () => {
+      scheduleAll();
+      void connection.sendNotification(indexChangedNotification, inspectorHost.indexStatus());
+    },
+    onStatus: (status) => {
+      void connection.sendNotification(clusterStatusNotification, status);
+      // The DNS quick fix follows the labels the cluster's DNS pods carry.
+      const dns = JSON.stringify(cluster.dns(settings.dns));
+      if (dns !== clusterDns) {
+        clusterDns = dns;
+        service = makeService(settings);
+        scheduleAll();
+      }
+    },
+  });
 
   let settings: ServerSettings = { ...defaultServerSettings };
   let service: LanguageService = makeService(settings);
@@ -46,17 +95,32 @@ export function startServer(connection: Connection): void {
   const cache = new Map<string, CacheEntry>();
   const timers = new Map<string, NodeJS.Timeout>();
   let workspaceFolders: string[] = [];
-  const index = new WorkspaceIndex(
-    (text) => service.parse(text),
+  /** `files.exclude`'s enabled patterns per workspace folder ('' for every folder), as the client last told us. */
+  let filesExclude: Record<string, string[]> = {};
+  let workDoneProgress = false;
+  const index = new WorkspaceIndex({
+    parse: (text, previous) => service.parse(text, previous),
     log,
-    () => {
-      scheduleAll();
+    onChange: (uris) => {
+      // A file open in the editor hides its disk copy, so a change on disk to it alone changes
+      // nothing the analyses see.
+      if (uris === 'all' || uris.some((uri) => !openUris().has(uri))) scheduleAll(undefined, settings.diagnosticsDelay);
       void connection.sendNotification(indexChangedNotification, inspectorHost.indexStatus());
     },
-  );
+    createProgress: () => (workDoneProgress ? lspScanProgress(connection)() : Promise.resolve(undefined)),
+    progressDelayMs: Number(process.env.NETPOL_PROGRESS_DELAY_MS ?? 500),
+  });
+
+  function openUris(): Set<string> {
+    return new Set(documents.keys().map(normaliseFileUri));
+  }
+
+  function indexOptions(): IndexOptions {
+    return { maxFiles: settings.workspaceMaxFiles, maxFileSize: settings.maxFileSize, exclude: settings.exclude, filesExclude };
+  }
 
   function makeService(s: ServerSettings): LanguageService {
-    return createLanguageService({ rules: s.rules, dns: s.dns, defaultNamespace: s.defaultNamespace, parse: { maxFileSize: s.maxFileSize, limits: { maxAliasExpansions: 1000, maxDepth: 200 } } });
+    return createLanguageService({ rules: s.rules, dns: cluster.dns(s.dns), defaultNamespace: s.defaultNamespace, parse: { maxFileSize: s.maxFileSize, limits: { maxAliasExpansions: 1000, maxDepth: 200 } } });
   }
 
   /** The file's place in the workspace: the other open documents and the indexed files. */
@@ -65,15 +129,18 @@ export function startServer(connection: Connection): void {
   }
 
   /** Other open documents can depend on the one that changed; they are checked a little later. */
-  function scheduleAll(except?: string): void {
-    for (const document of documents.all()) if (document.uri !== except) schedule(document.uri, settings.diagnosticsDelay + 300);
+  function scheduleAll(except?: string, delay = settings.diagnosticsDelay + 300): void {
+    for (const document of documents.all()) if (document.uri !== except) schedule(document.uri, delay);
   }
 
   function parsed(document: TextDocument): ParsedFile {
     const hit = cache.get(document.uri);
     if (hit && hit.version === document.version) return hit.parsed;
-    const result = service.parse(document.getText(), hit?.parsed);
+    const track = unchanged.get(document.uri);
+    const hint = hit && track && track.since === hit.version ? { prefix: track.prefix, suffix: track.suffix } : undefined;
+    const result = service.parse(document.getText(), hit?.parsed, hint);
     cache.set(document.uri, { version: document.version, parsed: result });
+    unchanged.set(document.uri, { since: document.version, prefix: Infinity, suffix: Infinity });
     return result;
   }
 
@@ -127,29 +194,42 @@ export function startServer(connection: Connection): void {
   }
 
   async function refreshSettings(fromNotification?: unknown): Promise<void> {
+    const indexWasEnabled = settings.workspace;
     try {
       let section: unknown = undefined;
       if (pullConfiguration) {
-        section = await connection.workspace.getConfiguration('netpol');
+        // files.exclude can differ per folder: one item for each.
+        const folders = workspaceFolders;
+        const [netpol, ...files] = (await connection.workspace.getConfiguration([
+          { section: 'netpol' },
+          ...folders.map((folder) => ({ section: 'files', scopeUri: pathToFileURL(folder).toString() })),
+        ])) as unknown[];
+        section = netpol;
+        filesExclude = Object.fromEntries(folders.map((folder, i) => [folder, enabledPatterns((files[i] as { exclude?: unknown } | null | undefined)?.exclude)]));
       } else if (fromNotification && typeof fromNotification === 'object') {
         section = (fromNotification as Record<string, unknown>).netpol;
+        const files = (fromNotification as Record<string, unknown>).files as { exclude?: unknown } | undefined;
+        if (files && typeof files === 'object' && 'exclude' in files) filesExclude = { '': enabledPatterns(files.exclude) };
       }
       if (section !== undefined) {
-        const before = settings;
         settings = readSettings(section);
         service = makeService(settings);
         cache.clear();
-        if (settings.workspace && (!before.workspace || before.maxFileSize !== settings.maxFileSize)) void scanWorkspace();
+        cluster.configure(settings.cluster);
       }
     } catch (error) {
       log(`Reading settings failed: ${describeError(error)}`);
     }
+    // The index rescans when the folders, exclusions or limits differ from its last scan, and
+    // when it is turned back on (file events were ignored meanwhile).
+    if (settings.workspace) void scanWorkspace(!indexWasEnabled);
     for (const document of documents.all()) schedule(document.uri);
   }
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     const capabilities = params.capabilities;
     pullConfiguration = Boolean(capabilities.workspace?.configuration);
+    workDoneProgress = capabilities.window?.workDoneProgress === true;
     dynamicConfiguration = Boolean(capabilities.workspace?.didChangeConfiguration?.dynamicRegistration);
     snippetSupport = capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []))
@@ -162,9 +242,13 @@ export function startServer(connection: Connection): void {
       })
       .filter((folder): folder is string => folder !== undefined);
     const init = params.initializationOptions as Record<string, unknown> | undefined;
+    cluster.setTrusted(trustedFromInit(init));
+    const initFiles = init && typeof init === 'object' ? (init.files as { exclude?: unknown } | undefined) : undefined;
+    if (initFiles && typeof initFiles === 'object') filesExclude = { '': enabledPatterns(initFiles.exclude) };
     if (init && typeof init === 'object' && init.settings) {
       settings = readSettings(init.settings);
       service = makeService(settings);
+      cluster.configure(settings.cluster);
     }
     return {
       capabilities: {
@@ -180,7 +264,7 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(() => {
     if (dynamicConfiguration) {
-      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'netpol' }).catch((error) => log(`Registering for settings failed: ${describeError(error)}`));
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: ['netpol', 'files.exclude'] }).catch((error) => log(`Registering for settings failed: ${describeError(error)}`));
     }
     void refreshSettings().then(() => (settings.workspace ? scanWorkspace() : undefined));
   });
@@ -189,10 +273,11 @@ export function startServer(connection: Connection): void {
     void refreshSettings(change.settings);
   });
 
-  async function scanWorkspace(): Promise<void> {
-    if (workspaceFolders.length === 0 || index.scanning) return;
+  /** Scans when the folders, exclusions or limits changed since the last scan; a scan running meanwhile is stopped and run again. */
+  async function scanWorkspace(force = false): Promise<void> {
+    if (workspaceFolders.length === 0) return;
     try {
-      await index.scan(workspaceFolders, { maxFiles: settings.workspaceMaxFiles, maxFileSize: settings.maxFileSize });
+      await index.scan(workspaceFolders, indexOptions(), force);
     } catch (error) {
       log(`Indexing the workspace failed: ${describeError(error)}`);
     }
@@ -200,10 +285,11 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeWatchedFiles((params) => {
     if (!settings.workspace) return;
-    for (const change of params.changes) {
-      if (!/\.ya?ml$/i.test(change.uri)) continue;
-      void index.fileChanged(change.uri, change.type === FileChangeType.Deleted, { maxFiles: settings.workspaceMaxFiles, maxFileSize: settings.maxFileSize }).catch((error) => log(`Updating the index failed: ${describeError(error)}`));
-    }
+    // Besides YAML files: a deleted folder (every file under it goes) and a created one (a rename's new name).
+    const events: FileEvent[] = params.changes
+      .map((change): FileEvent => ({ uri: change.uri, kind: change.type === FileChangeType.Created ? 'created' : change.type === FileChangeType.Deleted ? 'deleted' : 'changed' }))
+      .filter((event) => event.kind !== 'changed' || /\.ya?ml$/i.test(event.uri));
+    if (events.length > 0) void index.applyChanges(events).catch((error) => log(`Updating the index failed: ${describeError(error)}`));
   });
 
   documents.onDidOpen((event) => {
@@ -223,9 +309,10 @@ export function startServer(connection: Connection): void {
     if (semantic) clearTimeout(semantic);
     semanticTimers.delete(uri);
     cache.delete(uri);
+    unchanged.delete(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
     // Its disk copy (if any) takes its place in the workspace.
-    if (settings.workspace && uri.startsWith('file:')) void index.fileChanged(uri, false, { maxFiles: settings.workspaceMaxFiles, maxFileSize: settings.maxFileSize });
+    if (settings.workspace && uri.startsWith('file:')) void index.applyChanges([{ uri, kind: 'changed' }]).catch((error) => log(`Updating the index failed: ${describeError(error)}`));
     scheduleAll(uri);
   });
 
@@ -292,7 +379,7 @@ export function startServer(connection: Connection): void {
     settings: () => settings,
     workspace: () => {
       for (const document of documents.all()) parsed(document);
-      return settings.workspace ? index.files(cache) : [...cache].map(([uri, e]) => ({ uri, parsed: e.parsed }));
+      return cluster.withWorkspace(settings.workspace ? index.files(cache) : [...cache].map(([uri, e]) => ({ uri, parsed: e.parsed })));
     },
     file: (uri: string) => {
       const document = documents.get(uri);
@@ -303,6 +390,7 @@ export function startServer(connection: Connection): void {
     log,
   };
   registerInspector(connection, inspectorHost);
+  registerCluster(connection, cluster, log);
 
   documents.listen(connection);
   connection.listen();

@@ -167,6 +167,9 @@ const api: Record<string, unknown> = {
     {
       createOutputChannel: outputChannel,
       createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
+      createTreeView: () => ({ visible: false, onDidChangeVisibility: noEvent, onDidChangeSelection: noEvent, onDidExpandElement: noEvent, onDidCollapseElement: noEvent, reveal: async () => undefined, dispose() {} }),
+      registerWebviewPanelSerializer: () => new Disposable(),
+      registerTreeDataProvider: () => new Disposable(),
       showInformationMessage: async () => undefined,
       showWarningMessage: async () => undefined,
       showErrorMessage: async () => undefined,
@@ -185,6 +188,8 @@ const api: Record<string, unknown> = {
       workspaceFolders: undefined,
       createFileSystemWatcher: () => ({ onDidCreate: noEvent, onDidChange: noEvent, onDidDelete: noEvent, dispose() {} }),
       applyEdit: async () => true,
+      isTrusted: true,
+      registerTextDocumentContentProvider: () => new Disposable(),
     } as Record<string, unknown>,
     { get: (target, key: string) => (key in target ? target[key] : key.startsWith('onDid') || key.startsWith('onWill') ? noEvent : record(`workspace.${key}`)) },
   ),
