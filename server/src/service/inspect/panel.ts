@@ -5,6 +5,12 @@ import { describePolicy, DirectionSummary } from '../semantics/describe';
 import { describeIsolationCause, describePeer, describePort, describePorts, describeSelectorConditions } from '../semantics/render';
 import type { IndexStatus, PanelNode, PolicyPanelResult } from '../../protocol';
 import { linkOf, spanLink } from './links';
+import { hasCluster, isLive } from '../model/sources';
+
+/** "in this workspace", or "in this workspace or the cluster" when a cluster is connected. */
+function where(model: ClusterModel): string {
+  return hasCluster(model) ? 'in this workspace or the cluster' : 'in this workspace';
+}
 
 /** How many pods a peer or namespace lists before "and N more". */
 const MAX_LISTED = 50;
@@ -34,7 +40,7 @@ function podNode(model: ClusterModel, idPrefix: string, pod: PodInfo): PanelNode
   return {
     id: `${idPrefix}/${pod.id}`,
     label: pod.kind === 'Pod' ? pod.name : `${pod.name}`,
-    description: pod.kind === 'Pod' ? undefined : pod.kind,
+    description: [pod.kind === 'Pod' ? undefined : pod.kind, isLive(pod) ? 'live' : undefined].filter(Boolean).join(' · ') || undefined,
     tooltip: `${pod.id}${labels.length > 0 ? `\nlabels: ${labels.join(', ')}` : '\nno labels'}`,
     icon: pod.kind === 'Pod' ? 'vm' : 'server-process',
     link: linkOf(model, pod.location),
@@ -74,7 +80,7 @@ function podsByNamespace(model: ClusterModel, idPrefix: string, pods: readonly P
 function peerNode(model: ClusterModel, analyzer: Analyzer, policy: PolicyInfo, rule: RuleInfo, peer: PeerInfo, id: string): PanelNode {
   const pods = analyzer.peerPods(policy, peer);
   const shape = peer.podSelector && peer.namespaceSelector ? 'AND: one peer with both selectors' : peer.ipBlock ? 'ipBlock' : undefined;
-  const children = pods.length > 0 ? podsByNamespace(model, id, pods) : [{ id: `${id}/none`, label: peer.ipBlock ? 'matches no pod address recorded in this workspace' : 'matches no pod in this workspace', icon: 'circle-slash', kind: 'note' }];
+  const children = pods.length > 0 ? podsByNamespace(model, id, pods) : [{ id: `${id}/none`, label: peer.ipBlock ? `matches no pod address recorded ${where(model)}` : `matches no pod ${where(model)}`, icon: 'circle-slash', kind: 'note' }];
   return {
     id,
     label: describePeer(peer, policy.namespace),
@@ -208,7 +214,7 @@ export function policyPanel(analysis: FileAnalysis, policy: PolicyInfo, index: I
   const nodes: PanelNode[] = [];
   nodes.push({
     id: `${policy.id}/selected`,
-    label: selected.length === 0 ? 'Selects no pod in this workspace' : `Selects ${plural(selected.length, 'pod')}`,
+    label: selected.length === 0 ? `Selects no pod ${where(model)}` : `Selects ${plural(selected.length, 'pod')}`,
     description: `${selector ? `pods ${selector}` : 'every pod'} in ${policy.namespace}`,
     tooltip: policy.podSelectorWritten ? undefined : 'spec.podSelector is absent: the API server reads it as {} and the policy selects every pod of its namespace.',
     icon: 'target',
