@@ -119,6 +119,24 @@ describe('netpol check', () => {
     assert.strictEqual(off.stdout, '0 errors, 0 warnings in 1 file\n');
   });
 
+  it('accepts every --severity threshold and filters below it', async () => {
+    const asWarning = ['check', '--rule', 'netpol/invalid-port=warning', '-'];
+    const error = await run(['check', '--severity', 'error', '-'], invalid);
+    assert.strictEqual(error.code, 1, error.stderr);
+    assert.match(error.stdout, /: error netpol\/invalid-port: /);
+    const errorOnly = await run([...asWarning, '--severity=error'], invalid);
+    assert.strictEqual(errorOnly.code, 0, errorOnly.stderr);
+    assert.strictEqual(errorOnly.stdout, '0 errors, 0 warnings in 1 file\n');
+    for (const severity of ['warning', 'information', 'hint']) {
+      const shown = await run([...asWarning, '--severity', severity], invalid);
+      assert.strictEqual(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /: warning netpol\/invalid-port: /, severity);
+    }
+    const bad = await run(['check', '--severity', 'fatal', '-'], invalid);
+    assert.strictEqual(bad.code, 2);
+    assert.match(bad.stderr, /unknown severity "fatal"/);
+  });
+
   it('exits 2 naming the path and reason for unreadable input, and still checks the rest', async () => {
     const missing = path.join(dir, 'missing.yaml');
     const { code, stdout, stderr } = await run(['check', missing, path.join(dir, 'nested')]);

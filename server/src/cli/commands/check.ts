@@ -28,7 +28,8 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   }
   const format = args.value('format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}: use text, json or sarif`);
-  const threshold = severityNames.indexOf((args.value('severity') ?? 'warning') as (typeof severityNames)[number]);
+  // Index 0 is the fallback name for a diagnostic without a severity; "error" is level 1.
+  const threshold = severityNames.lastIndexOf((args.value('severity') ?? 'warning') as (typeof severityNames)[number]);
   if (threshold < 1) throw new UsageError(`unknown severity ${JSON.stringify(args.value('severity'))}: use error, warning, information or hint`);
   const rules: Record<string, RuleSetting> = {};
   for (const spec of args.values('rule')) {

@@ -1,4 +1,4 @@
-import { parseAllDocuments, Document, YAMLError } from 'yaml';
+import { isCollection, isPair, isScalar, parseAllDocuments, Document, ScalarTag, YAMLError } from 'yaml';
 import { LineIndex } from '../text/lineIndex';
 import { buildView, child, defaultViewLimits, Span, stringValue, ViewLimits, ViewResult, YMap, YNode } from './yamlView';
 
@@ -258,12 +258,33 @@ function splitChunks(text: string, from: number, to: number): ChunkBounds[] {
   return unique.map((start, i) => ({ start, end: i + 1 < unique.length ? unique[i + 1] : to }));
 }
 
+/**
+ * Integers that go-yaml reads and the `yaml` package's YAML 1.1 schema does not: go-yaml
+ * drops every `_` and hands the rest to Go's strconv.ParseInt (then ParseUint) with base 0,
+ * which also takes the `0o`/`0O` octal prefix and the upper-case `0X` and `0B` prefixes. A
+ * value that fits neither int64 nor uint64 stays a string, as in go-yaml.
+ */
+const goPrefixedInt: ScalarTag = {
+  identify: (value) => typeof value === 'number' && Number.isInteger(value),
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^[-+]?0(?:[oO]_*[0-7][0-7_]*|X_*[0-9a-fA-F][0-9a-fA-F_]*|B_*[01][01_]*)$/,
+  resolve(source: string): number | string {
+    const negative = source.startsWith('-');
+    const unsigned = source.replace(/^[-+]/, '').replace(/_/g, '').toLowerCase();
+    const magnitude = BigInt(unsigned);
+    if (negative ? magnitude > 2n ** 63n : magnitude >= 2n ** 64n) return source;
+    return Number(negative ? -magnitude : magnitude);
+  },
+};
+
 function parseChunk(chunkText: string, chunk: ChunkBounds, limits: ViewLimits): Document_[] {
   const start = chunk.start;
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(chunkText, {
       version: '1.1',
+      customTags: (tags) => [...tags, goPrefixedInt],
       merge: true,
       uniqueKeys: false,
       prettyErrors: false,
@@ -341,6 +362,11 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, lim
     }
     return { span: [start, end] as Span, message: e.message.split('\n')[0], code: e.code };
   });
+  const flowColons = flowColonProblems(doc, text);
+  if (flowColons.length > 0) {
+    errors.push(...flowColons);
+    errors.sort((a, b) => a.span[0] - b.span[0]);
+  }
   let view: ViewResult;
   try {
     view = buildView(doc, limits);
@@ -350,6 +376,40 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, lim
     errors.push({ span: [range[0], range[0]], message: `This document could not be read: ${message}`, code: 'VIEW_FAILURE' });
   }
   return { span: [range[0], range[2] ?? range[1]], errors, view, manifests: manifestsOf(view.root, index) };
+}
+
+/**
+ * Plain scalars that start with ':' inside a flow collection (`except: [::1/128]`). The
+ * `yaml` package reads them as scalars, but go-yaml (kubectl, the API server) reads such a
+ * ':' as a value indicator in flow context, and rejects the document.
+ */
+function flowColonProblems(doc: Document.Parsed, text: string): SyntaxProblem[] {
+  const problems: SyntaxProblem[] = [];
+  const seen = new Set<unknown>();
+  const visit = (node: unknown, inFlow: boolean, depth: number): void => {
+    if (!node || typeof node !== 'object' || seen.has(node) || depth > 1000) return;
+    seen.add(node);
+    if (isScalar(node)) {
+      const start = node.range?.[0];
+      if (inFlow && node.type === 'PLAIN' && start !== undefined && text[start] === ':') {
+        problems.push({ span: [start, Math.max(start + 1, node.range![1])], message: 'did not find expected node content', code: 'FLOW_VALUE_INDICATOR' });
+      }
+      return;
+    }
+    if (isCollection(node)) {
+      const flow = inFlow || Boolean(node.flow);
+      for (const item of node.items as unknown[]) {
+        if (isPair(item)) {
+          visit(item.key, flow, depth + 1);
+          visit(item.value, flow, depth + 1);
+        } else {
+          visit(item, flow, depth + 1);
+        }
+      }
+    }
+  };
+  visit(doc.contents, false, 0);
+  return problems;
 }
 
 /** Offset of the last character before any trailing blank or comment-only lines; -1 if none. */

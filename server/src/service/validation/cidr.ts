@@ -49,6 +49,27 @@ export function parseCidr(text: string): Cidr | undefined {
 }
 
 /**
+ * The StrictIPCIDRValidation problem of a CIDR that parseCidr accepted, as the API server's
+ * IsValidCIDRForLegacyField reports it with the gate on (the default since Kubernetes 1.36):
+ * leading zeros (in an IPv4 octet or in the prefix length), else an IPv4-mapped IPv6 address,
+ * else bits set after the prefix. At most one problem, in that order.
+ */
+export function strictCidrProblem(text: string, cidr: Cidr): string | undefined {
+  const slash = text.indexOf('/');
+  const addressText = text.slice(0, slash);
+  const prefixText = text.slice(slash + 1);
+  const leadingZero = (part: string) => part.length > 1 && part.startsWith('0');
+  const dotted = addressText.slice(addressText.lastIndexOf(':') + 1);
+  const octets = dotted.includes('.') ? dotted.split('.') : [];
+  if (leadingZero(prefixText) || octets.some(leadingZero)) return 'must not have leading 0s in IP or prefix length';
+  const bytes = cidr.address.toByteArray();
+  if (bytes.length === 16 && isIPv4Mapped(bytes)) return 'must not have an IPv4-mapped IPv6 address';
+  const network = networkBytes(cidr);
+  if (network.some((byte, i) => byte !== bytes[i])) return 'must not have bits set beyond the prefix length';
+  return undefined;
+}
+
+/**
  * Whether `inner` lies inside `outer` with a strictly longer prefix (ValidateIPBlock's rule:
  * `outer.Contains(inner.IP)` and a longer mask). The prefix lengths are compared as written,
  * and containment follows Go's net.IPNet.Contains, which reads an IPv4-mapped IPv6 address

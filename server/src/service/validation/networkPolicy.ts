@@ -1,6 +1,6 @@
 import { child, entry, Span, YMap, YNode, YScalar } from '../parse/yamlView';
 import { Rule, Rules } from '../rules';
-import { isStrictSubset, parseCidr } from './cidr';
+import { isStrictSubset, parseCidr, strictCidrProblem } from './cidr';
 import { FieldPath, Finding, headSpan } from './finding';
 import { goValue, isDNS1123Label, isDNS1123Subdomain, isGenerateNamePrefix, isLabelKey, isLabelValue, isPortName, isPortNumber, jsonValue } from './k8sValidation';
 
@@ -84,7 +84,15 @@ class Validator {
       for (const msg of isDNS1123Subdomain(name.value)) {
         this.add(Rules.invalidMetadata, this.span(name), path.child('name'), `Invalid value: ${goValue(name.value)}: ${msg}`);
       }
-    } else if (!hasGenerateName && (name || isNull(nameNode))) {
+    } else if (hasGenerateName) {
+      // The API server names the object before validating it: generateName cut to 58
+      // characters plus 5 random lower-case alphanumerics, checked as metadata.name. The
+      // random part is shown as "?????" (any of its characters gives the same verdict).
+      const base = generateName!.value.slice(0, 58);
+      for (const msg of isDNS1123Subdomain(`${base}bbbbb`)) {
+        this.add(Rules.invalidMetadata, this.span(generateName!), path.child('name'), `Invalid value: ${goValue(`${base}?????`)}: ${msg} (the name the API server generates from generateName, which appends 5 random characters, shown here as "?????")`);
+      }
+    } else if (name || isNull(nameNode)) {
       // Absent, null or "": the server cannot name the object. (A name of the wrong type is
       // reported by the decoder check.)
       const span = this.spanOr(name, entry(meta, 'name')?.keySpan ?? anchor);
@@ -284,6 +292,8 @@ class Validator {
       this.add(Rules.invalidIpBlock, this.span(cidrNode!), path.child('cidr'), `Invalid value: ${goValue(cidrText)}: must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
       return;
     }
+    const cidrProblem = strictCidrProblem(cidrText, cidr);
+    if (cidrProblem) this.add(Rules.invalidIpBlock, this.span(cidrNode!), path.child('cidr'), `Invalid value: ${goValue(cidrText)}: ${cidrProblem}`);
     const exceptKey = entry(block, 'except')?.keySpan ?? keySpan;
     asSeqItems(child(block, 'except')).forEach((exceptNode, i) => {
       const exceptText = asString(exceptNode)?.value ?? (isNull(exceptNode) ? '' : undefined);
@@ -295,6 +305,8 @@ class Validator {
         this.add(Rules.invalidIpBlock, span, exceptPath, `Invalid value: ${goValue(exceptText)}: must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
         return;
       }
+      const exceptProblem = strictCidrProblem(exceptText, except);
+      if (exceptProblem) this.add(Rules.invalidIpBlock, span, exceptPath, `Invalid value: ${goValue(exceptText)}: ${exceptProblem}`);
       if (!isStrictSubset(except, cidr)) {
         this.add(Rules.invalidIpBlock, span, exceptPath, `Invalid value: ${goValue(exceptText)}: must be a strict subset of \`cidr\``);
       }
