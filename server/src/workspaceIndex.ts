@@ -280,27 +280,11 @@ export class WorkspaceIndex {
   }
 
   private async walk(root: string, candidates: Candidate[], excluded: Set<string>, run: { aborted: boolean }, tick: () => void): Promise<void> {
-    const filter = this.filters.get(root)!;
     const queue = [root];
     let sliceStart = performance.now();
     while (queue.length > 0) {
       if (run.aborted) return;
-      const dir = queue.shift()!;
-      const entries = await readDirectory(dir);
-      for (const entry of entries) {
-        const full = path.join(dir, entry.name);
-        const relative = relativePath(root, full);
-        const kind = await entryKind(entry, full);
-        if (kind === 'directory') {
-          if (SKIPPED_DIRECTORIES.has(entry.name)) continue;
-          if (filter.matches(relative, full)) await countYamlFiles(full, excluded);
-          else queue.push(full);
-        } else if (kind === 'file' && YAML_FILE.test(entry.name)) {
-          const uri = pathToFileURL(full).toString();
-          if (filter.matches(relative, full)) excluded.add(uri);
-          else candidates.push({ file: full, uri });
-        }
-      }
+      await this.visitDirectory(root, queue.shift()!, queue, candidates, excluded);
       tick();
       if (performance.now() - sliceStart > SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));
@@ -383,26 +367,31 @@ export class WorkspaceIndex {
     await this.readInto(file, uri, changed);
   }
 
-  private async walkFolder(root: string, dir: string, candidates: Candidate[], excluded: Set<string>): Promise<void> {
+  /**
+   * One folder of a walk: its YAML files become candidates (or are counted as excluded), its
+   * subfolders join the queue (an excluded one has its YAML files counted, not read).
+   */
+  private async visitDirectory(root: string, dir: string, queue: string[], candidates: Candidate[], excluded: Set<string>): Promise<void> {
     const filter = this.filters.get(root)!;
-    const queue = [dir];
-    while (queue.length > 0) {
-      const current = queue.shift()!;
-      for (const entry of await readDirectory(current)) {
-        const full = path.join(current, entry.name);
-        const relative = relativePath(root, full);
-        const kind = await entryKind(entry, full);
-        if (kind === 'directory') {
-          if (SKIPPED_DIRECTORIES.has(entry.name)) continue;
-          if (filter.matches(relative, full)) await countYamlFiles(full, excluded);
-          else queue.push(full);
-        } else if (kind === 'file' && YAML_FILE.test(entry.name)) {
-          const uri = pathToFileURL(full).toString();
-          if (filter.matches(relative, full)) excluded.add(uri);
-          else candidates.push({ file: full, uri });
-        }
+    for (const entry of await readDirectory(dir)) {
+      const full = path.join(dir, entry.name);
+      const relative = relativePath(root, full);
+      const kind = await entryKind(entry, full);
+      if (kind === 'directory') {
+        if (SKIPPED_DIRECTORIES.has(entry.name)) continue;
+        if (filter.matches(relative, full)) await countYamlFiles(full, excluded);
+        else queue.push(full);
+      } else if (kind === 'file' && YAML_FILE.test(entry.name)) {
+        const uri = pathToFileURL(full).toString();
+        if (filter.matches(relative, full)) excluded.add(uri);
+        else candidates.push({ file: full, uri });
       }
     }
+  }
+
+  private async walkFolder(root: string, dir: string, candidates: Candidate[], excluded: Set<string>): Promise<void> {
+    const queue = [dir];
+    while (queue.length > 0) await this.visitDirectory(root, queue.shift()!, queue, candidates, excluded);
   }
 
   private async readInto(file: string, uri: string, changed: Set<string>): Promise<void> {
