@@ -73,10 +73,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureBinaries } from './build.mjs';
+import { freePort } from '../../scripts/code-server.mjs';
 
 const RESTRICTED = 'restricted';
 const children = new Set();
@@ -109,17 +109,7 @@ function hookExit() {
 }
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it; we release it just before use). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 const setpriv = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f)) : undefined;
 
