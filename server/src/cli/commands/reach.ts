@@ -1,4 +1,5 @@
 import { formatResolveProblem, isResolveProblem, resolveConnection } from '../../service/inspect/endpoints';
+import { notEnforcedNote, notEnforcing } from '../../service/inspect/connection';
 import { Protocol, protocols } from '../../service/model';
 import { explainConnection, explanationToJson, renderExplanation } from '../../service/semantics';
 import { CliIo, parseArgs, UsageError } from '../args';
@@ -41,6 +42,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   const explanation = explainConnection(resolved.analyzer, from, to, port, protocol);
   explanation.notes.unshift(...notes);
+  const plugin = notEnforcing(resolved.analyzer.model, explanation);
+  if (plugin) explanation.notes.unshift(notEnforcedNote(plugin));
   if (format === 'json') io.stdout(`${JSON.stringify(explanationToJson(explanation, resolved.analyzer.model), null, 2)}\n`);
   else io.stdout(`${renderExplanation(explanation, resolved.analyzer.model)}\n`);
   return explanation.allowed ? 0 : 3;

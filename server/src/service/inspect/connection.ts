@@ -50,7 +50,7 @@ export function explainWorkspaceConnection(workspace: readonly WorkspaceFile[], 
 }
 
 /** The network plugin that ignores the deciding policies, if the workspace shows one (cause 6). */
-function notEnforcing(model: ClusterModel, explanation: ConnectionExplanation): PodInfo | undefined {
+export function notEnforcing(model: ClusterModel, explanation: ConnectionExplanation): PodInfo | undefined {
   const policies = [...explanation.egress.isolatedBy, ...explanation.ingress.isolatedBy].map((i) => i.policy);
   for (const policy of policies) {
     const file = policy.location.file;
@@ -95,6 +95,11 @@ function verdictLine(explanation: ConnectionExplanation, portName: string | unde
   const by = denying.length === 2 ? 'denied by the egress and ingress sides' : `denied by the ${denying[0]} side`;
   if (plugin) return `${head}: ${by}, but not enforced: the network plugin (${pluginName(plugin)}, DaemonSet ${plugin.namespace}/${plugin.name}) does not enforce NetworkPolicy`;
   return `${head}: ${by}`;
+}
+
+/** One line for plain-text explanations (the CLI): the policies below are not enforced. */
+export function notEnforcedNote(plugin: PodInfo): string {
+  return `Not enforced (cause 6): the network plugin here is ${pluginName(plugin)} (DaemonSet ${plugin.namespace}/${plugin.name}), which does not enforce NetworkPolicy; the verdict is what an enforcing plugin (${enforcingCniNames()}) would do.`;
 }
 
 function pluginName(daemonSet: PodInfo): string {
