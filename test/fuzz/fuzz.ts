@@ -4,6 +4,7 @@ import { createLanguageService } from '../../server/src/service/languageService'
 import { LspClient, repoRoot } from '../helpers/lspClient';
 import { diagnosticsProblem, rangeProblem } from './check';
 import { mutate, seeded } from './mutate';
+import { compareOnMutations } from './readers';
 
 export interface FuzzReport {
   cases: number;
@@ -148,10 +149,12 @@ async function cli(): Promise<void> {
   const started = Date.now();
   const core = fuzzCore(cases, seed);
   console.log(`core: ${core.cases} cases, slowest ${core.slowest.ms.toFixed(1)} ms (seed ${core.slowest.seed})`);
+  const readers = compareOnMutations(seedTexts(), cases, seed);
+  console.log(`readers: ${cases} cases agree; the fast reader took ${readers.fast} of ${readers.valid} valid chunks (${readers.chunks} in all)`);
   const server = await fuzzServer(serverCases, seed);
   console.log(`server: ${server.cases} cases, slowest ${server.slowest.what} ${server.slowest.ms.toFixed(1)} ms (seed ${server.slowest.seed})`);
-  console.log(`fuzz: ${core.cases + server.cases} cases in ${((Date.now() - started) / 1000).toFixed(1)} s, no crash, hang or out-of-range position`);
-  console.log(`${core.cases + server.cases} passed, 0 failed`);
+  console.log(`fuzz: ${core.cases + cases + server.cases} cases in ${((Date.now() - started) / 1000).toFixed(1)} s, no crash, hang or out-of-range position`);
+  console.log(`${core.cases + cases + server.cases} passed, 0 failed`);
 }
 
 if (require.main === module) {

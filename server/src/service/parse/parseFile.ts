@@ -1,5 +1,6 @@
-import { isCollection, isPair, isScalar, parseAllDocuments, Document, ScalarTag, YAMLError } from 'yaml';
+import { isCollection, isPair, isScalar, parseAllDocuments, Document, DocumentOptions, ParseOptions as YamlParseOptions, SchemaOptions, ScalarTag, YAMLError } from 'yaml';
 import { LineIndex } from '../text/lineIndex';
+import { fastParseChunk, scalarTags } from './fastYaml';
 import { buildView, child, defaultViewLimits, Span, stringValue, ViewLimits, ViewResult, YMap, YNode } from './yamlView';
 
 /** One YAML document of a file. */
@@ -120,6 +121,8 @@ export interface ParseOptions {
   /** Files larger than this many bytes (UTF-16 code units, close enough) are not analysed. */
   maxFileSize: number;
   limits: ViewLimits;
+  /** 'yaml' reads every chunk with the `yaml` package; by default the fast reader takes the chunks it can. */
+  reader?: 'fast' | 'yaml';
 }
 
 export const defaultParseOptions: ParseOptions = { maxFileSize: 5 * 1024 * 1024, limits: defaultViewLimits };
@@ -157,7 +160,7 @@ export function parseFile(text: string, options: ParseOptions = defaultParseOpti
       for (const document of reused) document.move(chunk.start - document.chunk.start);
       documents.push(...reused);
     } else {
-      documents.push(...parseChunk(chunkText, chunk, options.limits));
+      documents.push(...parseChunk(text, chunk, options.limits, !whole && options.reader !== 'yaml'));
     }
   }
   documents.forEach((document, i) => document.setIndex(i));
@@ -218,7 +221,7 @@ function parseEdited(text: string, previous: ParsedFile, edit: EditHint, options
   if (/^%/m.test(text.slice(middleStart, middleEnd))) return undefined;
   const documents: Document_[] = [];
   for (let i = 0; i < head; i++) documents.push(...groups[i]);
-  for (const chunk of splitChunks(text, middleStart, middleEnd)) documents.push(...parseChunk(text.slice(chunk.start, chunk.end), chunk, options.limits));
+  for (const chunk of splitChunks(text, middleStart, middleEnd)) documents.push(...parseChunk(text, chunk, options.limits, options.reader !== 'yaml'));
   for (let i = tail; i < groups.length; i++) {
     for (const document of groups[i]) {
       document.move(delta);
@@ -238,7 +241,7 @@ interface ChunkBounds {
  * The chunks of text[from, to): `from` and every line in between that is a document marker
  * start one. (`from` is the start of the text or of a marker line.)
  */
-function splitChunks(text: string, from: number, to: number): ChunkBounds[] {
+export function splitChunks(text: string, from: number, to: number): ChunkBounds[] {
   const starts = [from];
   const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
   marker.lastIndex = from;
@@ -278,39 +281,64 @@ const goPrefixedInt: ScalarTag = {
   },
 };
 
-function parseChunk(chunkText: string, chunk: ChunkBounds, limits: ViewLimits): Document_[] {
-  const start = chunk.start;
+const parseOptions: YamlParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.1',
+  customTags: (tags) => [...tags, goPrefixedInt],
+  merge: true,
+  uniqueKeys: false,
+  prettyErrors: false,
+  keepSourceTokens: false,
+  strict: false,
+};
+
+let fastTags: ScalarTag[] | undefined;
+
+/** The documents of one chunk as the fast reader reads them, or undefined when it leaves the chunk to `yaml`. */
+export function fastChunk(chunkText: string, limits: ViewLimits): DocumentParts[] | undefined {
+  return fastDocuments(chunkText, 0, chunkText.length, limits);
+}
+
+/** The fast reader's documents of text[start, end), with offsets in `text`. */
+function fastDocuments(text: string, start: number, end: number, limits: ViewLimits): DocumentParts[] | undefined {
+  const fast = fastParseChunk(text, start, end, (fastTags ??= scalarTags(parseOptions)), Math.floor(limits.maxDepth / 2));
+  return fast?.map((doc, index) => ({ span: doc.span, errors: [], view: { root: doc.root }, manifests: manifestsOf(doc.root, index) }));
+}
+
+/** The documents of one chunk as the `yaml` package reads them, with offsets relative to the chunk. */
+export function yamlChunk(chunkText: string, limits: ViewLimits): DocumentParts[] {
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(chunkText, {
-      version: '1.1',
-      customTags: (tags) => [...tags, goPrefixedInt],
-      merge: true,
-      uniqueKeys: false,
-      prettyErrors: false,
-      keepSourceTokens: false,
-      strict: false,
-    }) as Document.Parsed[];
+    docs = parseAllDocuments(chunkText, parseOptions) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   } catch (error) {
     // The parser should never throw, but a stack overflow on absurd nesting can.
     const message = error instanceof Error ? error.message : String(error);
     return [
-      new Document_(
-        [start, start + chunkText.length],
-        [{ span: [start, start + Math.min(chunkText.length, 1)], message: `The YAML parser gave up on this document: ${message}`, code: 'PARSER_FAILURE' }],
-        { root: null },
-        [],
-        { start: chunk.start, end: chunk.end },
-      ),
+      {
+        span: [0, chunkText.length],
+        errors: [{ span: [0, Math.min(chunkText.length, 1)], message: `The YAML parser gave up on this document: ${message}`, code: 'PARSER_FAILURE' }],
+        view: { root: null },
+        manifests: [],
+      },
     ];
   }
-  return docs.map((doc, index) => {
-    const parsed = toParsedDocument(doc, index, chunkText, limits);
+  const parts = docs.map((doc, index) => toParsedDocument(doc, index, chunkText, limits));
+  // The only document of a chunk owns the chunk to its end (the `yaml` package leaves out
+  // trailing spaces at the end of the text), as the fast reader has it.
+  if (parts.length === 1) parts[0].span = [parts[0].span[0], chunkText.length];
+  return parts;
+}
+
+function parseChunk(text: string, chunk: ChunkBounds, limits: ViewLimits, allowFast: boolean): Document_[] {
+  const bounds = { start: chunk.start, end: chunk.end };
+  const fast = allowFast ? fastDocuments(text, chunk.start, chunk.end, limits) : undefined;
+  if (fast) return fast.map((parsed) => new Document_(parsed.span, [], parsed.view, parsed.manifests, bounds));
+  const start = chunk.start;
+  return yamlChunk(text.slice(chunk.start, chunk.end), limits).map((parsed) => {
     shiftView(parsed.view, start);
     const move = (span: Span): Span => [span[0] + start, span[1] + start];
     for (const error of parsed.errors) error.span = move(error.span);
-    return new Document_(move(parsed.span), parsed.errors, parsed.view, parsed.manifests, { start: chunk.start, end: chunk.end });
+    return new Document_(move(parsed.span), parsed.errors, parsed.view, parsed.manifests, bounds);
   });
 }
 
@@ -339,7 +367,7 @@ function shiftView(view: ViewResult, delta: number): void {
   visit(view.root);
 }
 
-interface DocumentParts {
+export interface DocumentParts {
   span: Span;
   errors: SyntaxProblem[];
   view: ViewResult;
