@@ -1,4 +1,4 @@
-import { Document, DocumentOptions, ScalarTag, SchemaOptions } from 'yaml';
+import { Document, DocumentOptions, isScalar, ScalarTag, SchemaOptions } from 'yaml';
 import { scalarKey, scalarView, Span, YEntry, YMap, YNode, YScalar, YSeq } from './yamlView';
 
 /**
@@ -53,6 +53,14 @@ const NEWLINE = 10;
 
 /** Characters a plain scalar may not start with (besides `-`, `?` and `:` before a space). */
 const PLAIN_START_FORBIDDEN = new Set([',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`', '?', ':']);
+
+/** Whether a plain scalar in block context may start at `at` (`::1` may; `: ` may not). */
+function blockPlainStart(text: string, at: number, end: number): boolean {
+  const c = text[at];
+  if (c === ':') return at + 1 < end && text.charCodeAt(at + 1) !== SPACE;
+  if (c === '-') return at + 1 < end && text.charCodeAt(at + 1) !== SPACE;
+  return !PLAIN_START_FORBIDDEN.has(c);
+}
 const FLOW_INDICATOR = new Set([',', '[', ']', '{', '}']);
 
 class Reader {
@@ -291,8 +299,7 @@ class Reader {
       }
       return undefined;
     }
-    if (c === '-' && (at + 1 === end || text.charCodeAt(at + 1) === SPACE)) return undefined;
-    if (PLAIN_START_FORBIDDEN.has(c)) return undefined;
+    if (!blockPlainStart(text, at, end)) return undefined;
     // A plain key runs to the first `: ` (or `:` at the line's end) before any ` #`.
     for (let i = at + 1; i < end; i++) {
       const ch = text.charCodeAt(i);
@@ -328,7 +335,7 @@ class Reader {
       this.expectLineRest(close, end, false);
       return this.quoted(at, close);
     }
-    if (PLAIN_START_FORBIDDEN.has(c) || (c === '-' && (at + 1 === end || text.charCodeAt(at + 1) === SPACE))) giveUp();
+    if (!blockPlainStart(text, at, end)) giveUp();
     // The scalar runs to a comment (` #`) or the line's end; `a: b: c` is a mapping where YAML
     // allows none, which the full parser reports.
     let stop = end;
@@ -374,7 +381,7 @@ class Reader {
   }
 
   private plain(at: number, end: number, atKey: boolean): YScalar {
-    const source = this.text.slice(at, end);
+    const source = intern(this.text.slice(at, end));
     return scalarView(resolvePlain(source, atKey, this.tags), source, 'PLAIN', [at, end]);
   }
 
@@ -457,6 +464,21 @@ class Reader {
   }
 }
 
+const interned = new Map<string, string>();
+
+/**
+ * One copy of each short scalar: keys and values such as `apiVersion`, `TCP` or `app` repeat
+ * thousands of times in a large file, and each would otherwise be a string of its own.
+ */
+function intern(source: string): string {
+  if (source.length > 32) return source;
+  const known = interned.get(source);
+  if (known !== undefined) return known;
+  if (interned.size >= 50000) interned.clear();
+  interned.set(source, source);
+  return source;
+}
+
 function nullScalar(at: number): YScalar {
   return { kind: 'scalar', span: [at, at], value: null, source: '', style: 'PLAIN' };
 }
@@ -480,6 +502,8 @@ function resolvePlain(source: string, atKey: boolean, tags: ScalarTag[]): unknow
   if (tag) {
     let failed = false;
     value = tag.resolve(source, () => (failed = true), { intAsBigInt: false } as never);
+    // Booleans and null come back as Scalar nodes, as in the composer.
+    if (isScalar(value)) value = value.value;
     if (failed || (typeof value === 'object' && value !== null && !(value instanceof Date)) || typeof value === 'symbol') giveUp();
   }
   if (cache.size > 10000) cache.clear();
