@@ -104,8 +104,9 @@ class Writer {
       }
       entries.push({ key: k, keySpan, value });
     }
-    const end = this.at;
-    return { kind: 'map', span: [start, end], flow: false, entries };
+    // A block collection ends where its last item's content ends (see yamlView.ts).
+    const last = entries[entries.length - 1]?.value;
+    return { kind: 'map', span: [start, last ? last.span[1] : this.at], flow: false, entries };
   }
 
   seq(items: JsonValue[], indent: number): YSeq {
@@ -123,7 +124,8 @@ class Writer {
         this.write('\n');
       }
     }
-    return { kind: 'seq', span: [start, this.at], flow: false, items: nodes };
+    const last = nodes[nodes.length - 1];
+    return { kind: 'seq', span: [start, last ? last.span[1] : this.at], flow: false, items: nodes };
   }
 
   /** Empty collections as `{}` and `[]`, nested lists in flow style, the rest as scalars. */
