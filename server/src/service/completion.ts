@@ -15,7 +15,7 @@ import {
 import type { ParsedFile } from './parse/parseFile';
 import { Field, labelSelector, networkPolicy, objectMeta, SchemaType } from './schema/schema';
 import { CursorContext, findCursor, readLineShape, Step } from './completion/cursor';
-import { combineLabelProviders, fileLabels, LabeledObject, LabelProvider, LabelScope, NAMESPACE_NAME_LABEL } from './completion/labels';
+import { combineLabelProviders, fileLabels, isStableProvider, LabelProvider, LabelScope, NAMESPACE_NAME_LABEL } from './completion/labels';
 
 export type { LabelProvider, LabelScope, LabeledObject } from './completion/labels';
 export { combineLabelProviders, fileLabels, workspaceLabels } from './completion/labels';
@@ -124,12 +124,63 @@ const lastKey = (path: readonly Step[], fromEnd = 1): string | undefined => {
   return step && step.kind === 'key' ? step.key : undefined;
 };
 
-interface LabelStats {
+/** What the objects of one scope say about one label key, whichever namespace the cursor is in. */
+interface KeyStats {
   key: string;
   total: number;
-  preferred: number;
   origins: string[];
-  values: Map<string, { origins: string[]; preferred: boolean }>;
+  /** How many of the objects carrying the key are in each namespace (undefined: written without one). */
+  namespaces: Map<string | undefined, number>;
+  values: Map<string, ValueStats>;
+}
+
+interface ValueStats {
+  origins: string[];
+  namespaces: Set<string | undefined>;
+}
+
+/** A key's statistics for one request: `preferred` counts the objects in the policy's own namespace. */
+interface LabelStats extends KeyStats {
+  preferred: number;
+}
+
+/** Label statistics per stable provider and scope, so that a request only ranks them. */
+const keyStatsMemo = new WeakMap<LabelProvider, Map<LabelScope, KeyStats[]>>();
+
+function keyStats(provider: LabelProvider, scope: LabelScope): KeyStats[] {
+  const stable = isStableProvider(provider);
+  const known = stable ? keyStatsMemo.get(provider)?.get(scope) : undefined;
+  if (known) return known;
+  const stats = new Map<string, KeyStats>();
+  for (const object of provider.objects(scope)) {
+    for (const [key, value] of Object.entries(object.labels)) {
+      let entry = stats.get(key);
+      if (!entry) stats.set(key, (entry = { key, total: 0, origins: [], namespaces: new Map(), values: new Map() }));
+      entry.total++;
+      entry.origins.push(object.origin);
+      entry.namespaces.set(object.namespace, (entry.namespaces.get(object.namespace) ?? 0) + 1);
+      let seen = entry.values.get(value);
+      if (!seen) entry.values.set(value, (seen = { origins: [], namespaces: new Set() }));
+      seen.origins.push(object.origin);
+      seen.namespaces.add(object.namespace);
+    }
+  }
+  if (scope === 'namespace' && !stats.has(NAMESPACE_NAME_LABEL)) {
+    stats.set(NAMESPACE_NAME_LABEL, { key: NAMESPACE_NAME_LABEL, total: 0, origins: [], namespaces: new Map(), values: new Map() });
+  }
+  const result = [...stats.values()];
+  if (stable) {
+    let byScope = keyStatsMemo.get(provider);
+    if (!byScope) keyStatsMemo.set(provider, (byScope = new Map()));
+    byScope.set(scope, result);
+  }
+  return result;
+}
+
+/** Whose objects a selector prefers: those in the policy's namespace when it picks pods there, else none. */
+interface Preference {
+  own: boolean;
+  namespace: string | undefined;
 }
 
 class Request {
@@ -295,33 +346,14 @@ class Request {
   }
 
   /** Label keys of the pods or namespaces a selector can match, most common first. */
-  private labelStats(selector: NonNullable<Resolved['selector']>): LabelStats[] {
-    const objects = [...this.labels().objects(selector.scope)];
-    const ownNamespace = selector.ownNamespace ? this.policyNamespace() : undefined;
-    const prefer = (object: LabeledObject) => selector.ownNamespace && object.namespace === ownNamespace;
-    const stats = new Map<string, LabelStats>();
-    for (const object of objects) {
-      const preferred = prefer(object);
-      for (const [key, value] of Object.entries(object.labels)) {
-        let entry = stats.get(key);
-        if (!entry) stats.set(key, (entry = { key, total: 0, preferred: 0, origins: [], values: new Map() }));
-        entry.total++;
-        entry.origins.push(object.origin);
-        if (preferred) entry.preferred++;
-        const seen = entry.values.get(value) ?? { origins: [], preferred: false };
-        seen.origins.push(object.origin);
-        seen.preferred ||= preferred;
-        entry.values.set(value, seen);
-      }
-    }
-    if (selector.scope === 'namespace' && !stats.has(NAMESPACE_NAME_LABEL)) {
-      stats.set(NAMESPACE_NAME_LABEL, { key: NAMESPACE_NAME_LABEL, total: 0, preferred: 0, origins: [], values: new Map() });
-    }
-    return [...stats.values()].sort((a, b) => b.preferred - a.preferred || b.total - a.total || a.key.localeCompare(b.key));
+  private labelStats(selector: NonNullable<Resolved['selector']>): { stats: LabelStats[]; prefer: Preference } {
+    const prefer: Preference = { own: selector.ownNamespace, namespace: selector.ownNamespace ? this.policyNamespace() : undefined };
+    const stats = keyStats(this.labels(), selector.scope).map((entry): LabelStats => ({ ...entry, preferred: prefer.own ? (entry.namespaces.get(prefer.namespace) ?? 0) : 0 }));
+    return { stats: stats.sort((a, b) => b.preferred - a.preferred || b.total - a.total || a.key.localeCompare(b.key)), prefer };
   }
 
   private labelKeyItems(selector: NonNullable<Resolved['selector']>, present: ReadonlyMap<string, unknown> | undefined, form: 'key' | 'value'): CompletionItem[] {
-    const stats = this.labelStats(selector).filter((s) => !present?.has(s.key));
+    const stats = this.labelStats(selector).stats.filter((s) => !present?.has(s.key));
     return stats.map((stat, index) => {
       const documentation =
         stat.key === NAMESPACE_NAME_LABEL && selector.scope === 'namespace'
@@ -351,10 +383,12 @@ class Request {
   }
 
   private labelValueItems(selector: NonNullable<Resolved['selector']>, key: string, present: readonly string[]): CompletionItem[] {
-    const stat = this.labelStats(selector).find((s) => s.key === key);
+    const { stats, prefer } = this.labelStats(selector);
+    const stat = stats.find((s) => s.key === key);
     if (!stat) return [];
+    const preferred = (seen: ValueStats) => prefer.own && seen.namespaces.has(prefer.namespace);
     const values = [...stat.values].filter(([value]) => !present.includes(value));
-    values.sort(([a, x], [b, y]) => Number(y.preferred) - Number(x.preferred) || y.origins.length - x.origins.length || a.localeCompare(b));
+    values.sort(([a, x], [b, y]) => Number(preferred(y)) - Number(preferred(x)) || y.origins.length - x.origins.length || a.localeCompare(b));
     return values.map(([value, seen], index) => ({
       ...this.valueItem(value, CompletionItemKind.Value, `\`${key}: ${value}\` on ${listOrigins(seen.origins)}.`),
       detail: selector.scope === 'pod' ? 'pod label value' : 'namespace label value',
@@ -364,8 +398,16 @@ class Request {
 
   private policyNamespace(): string | undefined {
     // A document's span ends at its last node, so trailing lines belong to the last document that starts before the cursor.
-    const document = this.file.documents.filter((d) => d.span[0] <= this.offset).pop();
-    return document?.manifests[0]?.namespace;
+    // Documents are in source order: the last one starting at or before the offset is found by bisection.
+    const documents = this.file.documents;
+    let low = 0;
+    let high = documents.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (documents[middle].span[0] <= this.offset) low = middle + 1;
+      else high = middle;
+    }
+    return documents[low - 1]?.manifests[0]?.namespace;
   }
 
   /** A value as it must be written: quoted when YAML would read it as something else, in the quote the user started. */

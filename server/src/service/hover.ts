@@ -12,6 +12,19 @@ import { isLive, knownIn } from './model/sources';
 
 const DOCS = 'https://kubernetes.io/docs/concepts/services-networking/network-policies/';
 
+/** Per list of policies: the first policy starting at each offset, so that a hover does not scan thousands of policies. */
+const policiesByStart = new WeakMap<readonly PolicyInfo[], Map<number, PolicyInfo>>();
+
+function policyStartingAt(policies: readonly PolicyInfo[], start: number): PolicyInfo | undefined {
+  let byStart = policiesByStart.get(policies);
+  if (!byStart) {
+    byStart = new Map();
+    for (const p of policies) if (!byStart.has(p.location.span[0])) byStart.set(p.location.span[0], p);
+    policiesByStart.set(policies, byStart);
+  }
+  return byStart.get(start);
+}
+
 /**
  * Hovers say in plain words what the thing under the cursor does (a policy, a peer, a port,
  * an ipBlock, policyTypes, a selector), then the details, then a link to the Kubernetes docs.
@@ -20,7 +33,7 @@ const DOCS = 'https://kubernetes.io/docs/concepts/services-networking/network-po
 export function getHover(analysis: FileAnalysis, offset: number): Hover | null {
   const at = nodeAt(analysis.file, offset);
   if (!at || at.manifest.kind !== 'NetworkPolicy' || at.manifest.apiVersion !== 'networking.k8s.io/v1') return null;
-  const policy = analysis.policies.find((p) => p.location.span[0] === at.manifest.node.span[0]);
+  const policy = policyStartingAt(analysis.policies, at.manifest.node.span[0]);
   const keys = at.path.map((s) => (s.kind === 'key' ? s.key : `[${s.index}]`));
   const range = hoverSpan(at.path, at.onKey, at.node?.span);
   const markdown = (value: string): Hover => ({

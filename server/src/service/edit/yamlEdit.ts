@@ -1,6 +1,7 @@
 import type { TextEdit } from 'vscode-languageserver-types';
 import type { LineIndex } from '../text/lineIndex';
 import type { YMap, YNode, YSeq } from '../parse/yamlView';
+import type { ParsedFile } from '../parse/parseFile';
 
 /**
  * Text edits that insert YAML into an existing document the way its author writes it: the
@@ -18,40 +19,193 @@ export interface IndentStyle {
   eol: string;
 }
 
+/** A text's indentation style, from the keys that open blocks and the lines under them. */
 export function detectStyle(text: string): IndentStyle {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lines = text.split(/\r\n|\r|\n/);
-  const deltas = new Map<number, number>();
-  let indented = 0;
-  let flush = 0;
-  for (let i = 0; i + 1 < lines.length; i++) {
-    const line = lines[i];
-    // A key that opens a block, or an empty flow collection about to be filled (`key: []`).
-    const key = /^(\s*)(?:- )?[^\s#][^:#]*:\s*(?:\[\]|\{\})?\s*(?:#.*)?$/.exec(line);
-    if (!key) continue;
-    const lead = line.length - line.trimStart().length;
-    const keyIndent = line.trimStart().startsWith('- ') ? lead + 2 : lead;
-    let j = i + 1;
-    while (j < lines.length && /^\s*(#.*)?$/.test(lines[j])) j++;
-    if (j >= lines.length) continue;
-    const next = lines[j];
-    const nextIndent = next.length - next.trimStart().length;
-    if (next.trimStart().startsWith('- ') || next.trim() === '-') {
-      if (nextIndent > keyIndent) indented++;
-      else if (nextIndent === keyIndent) flush++;
-    }
-    const delta = nextIndent - keyIndent;
-    if (delta > 0 && delta <= 8) deltas.set(delta, (deltas.get(delta) ?? 0) + 1);
+  const tally = emptyTally();
+  scanLines(lines.length, (i) => lines[i], tally);
+  return styleOf(tally, eol);
+}
+
+/**
+ * What the lines of a stretch of text say about its style: for each key that opens a block
+ * (or an empty flow collection about to be filled), how far the next line that is neither
+ * blank nor a comment is indented from it, and whether that line is a sequence item.
+ */
+interface StyleTally {
+  deltas: Map<number, number>;
+  indented: number;
+  flush: number;
+}
+
+/** A stretch's own tally, and what pairs with the stretches around it. */
+interface RegionStyle {
+  /** The first line that is neither blank nor a comment: its indentation and whether it is a sequence item. */
+  first?: { indent: number; item: boolean };
+  /** When the last such line is a key that opens a block: its key's column, to pair with the next stretch's first line. */
+  openKey?: number;
+}
+
+const emptyTally = (): StyleTally => ({ deltas: new Map(), indented: 0, flush: 0 });
+
+const openingKey = /^(\s*)(?:- )?[^\s#][^:#]*:\s*(?:\[\]|\{\})?\s*(?:#.*)?$/;
+const blankOrComment = /^\s*(#.*)?$/;
+
+/** A key line pairs with the next line that is neither blank nor a comment. */
+function pair(tally: StyleTally, keyIndent: number, next: { indent: number; item: boolean }): void {
+  if (next.item) {
+    if (next.indent > keyIndent) tally.indented++;
+    else if (next.indent === keyIndent) tally.flush++;
   }
+  const delta = next.indent - keyIndent;
+  if (delta > 0 && delta <= 8) tally.deltas.set(delta, (tally.deltas.get(delta) ?? 0) + 1);
+}
+
+function contentLine(line: string): { indent: number; item: boolean } {
+  return { indent: line.length - line.trimStart().length, item: line.trimStart().startsWith('- ') || line.trim() === '-' };
+}
+
+/** Adds the pairs within `count` lines to `tally`; the key line at the end, if any, is left open for what follows. */
+function scanLines(count: number, lineAt: (i: number) => string, tally: StyleTally): RegionStyle {
+  const region: RegionStyle = {};
+  let open: number | undefined;
+  for (let i = 0; i < count; i++) {
+    const line = lineAt(i);
+    if (blankOrComment.test(line)) continue;
+    const shape = contentLine(line);
+    region.first ??= shape;
+    if (open !== undefined) pair(tally, open, shape);
+    open = undefined;
+    if (openingKey.test(line)) {
+      const lead = line.length - line.trimStart().length;
+      open = line.trimStart().startsWith('- ') ? lead + 2 : lead;
+    }
+  }
+  region.openKey = open;
+  return region;
+}
+
+function styleOf(tally: StyleTally, eol: string): IndentStyle {
   let unit = 2;
   let best = 0;
-  for (const [delta, count] of deltas) {
+  for (const [delta, count] of tally.deltas) {
     if (count > best || (count === best && delta < unit)) {
       unit = delta;
       best = count;
     }
   }
-  return { unit, indentSequences: indented >= flush, eol };
+  return { unit, indentSequences: tally.indented >= tally.flush, eol };
+}
+
+/**
+ * The tally of a document's lines and of the lines between it and the document before it
+ * (markers, comments), kept with the document, which the parser replaces when its text changes.
+ */
+interface DocumentStyle extends RegionStyle {
+  tally: StyleTally;
+  lines: number;
+  /** The length of the text the tally read, and fingerprints of what of it lies before and after the document. */
+  length: number;
+  before: string;
+  after: string;
+}
+
+const STYLE_MEMO = 'edit.style';
+
+/** A fingerprint of text[from, to) (its length and two hashes), so that the memo holds no slice of the file's text. */
+function fingerprint(text: string, from: number, to: number): string {
+  let a = 0;
+  let b = 7;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    a = (Math.imul(a, 31) + code) | 0;
+    b = (Math.imul(b, 1000003) ^ code) | 0;
+  }
+  return `${to - from}:${a}:${b}`;
+}
+
+const isBreak = (code: number) => code === 10 || code === 13;
+
+/** The start of the line holding the offset (an offset inside a line break belongs to the line it ends). */
+function lineStartAt(text: string, offset: number): number {
+  let at = offset;
+  if (at > 0 && at < text.length && text.charCodeAt(at) === 10 && text.charCodeAt(at - 1) === 13) at--;
+  while (at > 0 && !isBreak(text.charCodeAt(at - 1))) at--;
+  return at;
+}
+
+/** The end of the line holding the offset, before its line break. */
+function lineEndAt(text: string, offset: number): number {
+  let at = offset;
+  if (at > 0 && at < text.length && text.charCodeAt(at) === 10 && text.charCodeAt(at - 1) === 13) return at - 1;
+  while (at < text.length && !isBreak(text.charCodeAt(at))) at++;
+  return at;
+}
+
+/** Just past the line break at `end` (the end of a line that has one). */
+function afterBreak(text: string, end: number): number {
+  return text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+}
+
+/** Tallies whole lines text[from, to) (to at a line end); the line count and what pairs with the text around them. */
+function scanText(text: string, from: number, to: number, tally: StyleTally): RegionStyle & { lines: number } {
+  const lines = text.slice(from, to).split(/\r\n|\r|\n/);
+  return { ...scanLines(lines.length, (i) => lines[i], tally), lines: lines.length };
+}
+
+/**
+ * `detectStyle` of a parsed file's text, read document by document: the lines of each document,
+ * with those between it and the document before, are tallied once and the tally kept with the
+ * document, so that after a keystroke in a file of thousands of documents only the edited one
+ * is read again. A key at the end of one stretch pairs with the first line of the next, so the
+ * result is the same as reading the whole text.
+ */
+export function detectFileStyle(file: ParsedFile): IndentStyle {
+  const { text } = file;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const tally = emptyTally();
+  let open: number | undefined;
+  let lineCount = 0;
+  const add = (region: RegionStyle, own?: StyleTally) => {
+    if (own) {
+      for (const [delta, count] of own.deltas) tally.deltas.set(delta, (tally.deltas.get(delta) ?? 0) + count);
+      tally.indented += own.indented;
+      tally.flush += own.flush;
+    }
+    if (!region.first) return;
+    if (open !== undefined) pair(tally, open, region.first);
+    open = region.openKey;
+  };
+  // The start of the first line not yet read.
+  let from = 0;
+  for (const document of file.documents) {
+    const [spanStart, spanEnd] = document.span;
+    const end = Math.max(lineEndAt(text, spanEnd > spanStart ? spanEnd - 1 : spanStart), spanStart);
+    // Documents one after the other, each starting on a line after the one before ends, as the
+    // parser makes them; anything else is read the plain way.
+    if (spanEnd < spanStart || lineStartAt(text, spanStart) < from) return detectStyle(text);
+    const before = fingerprint(text, from, spanStart);
+    const after = fingerprint(text, Math.min(spanEnd, end), end);
+    let own = document.memo.get(STYLE_MEMO) as DocumentStyle | undefined;
+    if (!own || own.length !== end - from || own.before !== before || own.after !== after) {
+      const documentTally = emptyTally();
+      own = { ...scanText(text, from, end, documentTally), tally: documentTally, length: end - from, before, after };
+      document.memo.set(STYLE_MEMO, own);
+    }
+    lineCount += own.lines;
+    add(own, own.tally);
+    // Past the document's last line and its line break; past the end when the text ends there.
+    from = end < text.length ? afterBreak(text, end) : text.length + 1;
+  }
+  if (from <= text.length) {
+    const rest = scanText(text, from, text.length, tally);
+    lineCount += rest.lines;
+    add(rest);
+  }
+  // Every line read exactly once, or the whole text is read the plain way.
+  if (lineCount !== file.lines.lineCount) return detectStyle(text);
+  return styleOf(tally, eol);
 }
 
 const plainSafe = /^[A-Za-z0-9_./-][A-Za-z0-9_./ -]*$/;

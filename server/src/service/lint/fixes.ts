@@ -4,7 +4,7 @@ import { podEndpoint } from '../semantics/peers';
 import type { Manifest } from '../parse/parseFile';
 import { child, entry, YMap, YNode, YSeq } from '../parse/yamlView';
 import { Rules } from '../rules';
-import { addToMap, appendToSequence, blockMapLines, detectStyle, flowText, IndentStyle, replaceValue, YamlValue } from '../edit/yamlEdit';
+import { addToMap, appendToSequence, blockMapLines, detectFileStyle, flowText, IndentStyle, replaceValue, YamlValue } from '../edit/yamlEdit';
 import { FileAnalysis, findPolicy, manifestOf, ruleNode, specOf } from './context';
 import { dnsRule, dnsTarget } from './dns';
 
@@ -79,6 +79,60 @@ export function insertRuleEdit(analysis: FileAnalysis, policy: PolicyInfo, direc
   return spec ? new Fixer(analysis).addRule(spec, direction, rule) : undefined;
 }
 
+/** The same order as `localeCompare` with no arguments, without building a collator per call. */
+const byLocale = new Intl.Collator().compare;
+
+/**
+ * The pods "Allow ingress from..." can offer (not DaemonSets, with labels), sorted by id once
+ * per model, and the same grouped by namespace: a cursor move in a large file must not sort
+ * every pod of the workspace again.
+ */
+const allowCandidates = new WeakMap<readonly PodInfo[], { sorted: PodInfo[]; byNamespace: Map<string, PodInfo[]> }>();
+
+/** The candidates of `pods` in the namespace first, then the others, each by id (a stable sort's order). */
+function* candidatesNearest(pods: readonly PodInfo[], namespace: string): Generator<PodInfo> {
+  let candidates = allowCandidates.get(pods);
+  if (!candidates) {
+    const sorted = pods.filter((pod) => pod.kind !== 'DaemonSet' && Object.keys(pod.labels).length > 0).sort((a, b) => byLocale(a.id, b.id));
+    const byNamespace = new Map<string, PodInfo[]>();
+    for (const pod of sorted) {
+      const list = byNamespace.get(pod.namespace);
+      if (list) list.push(pod);
+      else byNamespace.set(pod.namespace, [pod]);
+    }
+    allowCandidates.set(pods, (candidates = { sorted, byNamespace }));
+  }
+  yield* candidates.byNamespace.get(namespace) ?? [];
+  for (const pod of candidates.sorted) if (pod.namespace !== namespace) yield pod;
+}
+
+/** Per list of policies sorted by start: the largest end among the first i + 1, to bisect instead of scanning thousands of policies per cursor move. */
+const policyEnds = new WeakMap<readonly PolicyInfo[], number[]>();
+
+/** The first policy of `policies` (sorted by where they start, as `FileAnalysis.policies` is) whose span holds the offset. */
+function policyAt(policies: readonly PolicyInfo[], offset: number): PolicyInfo | undefined {
+  let ends = policyEnds.get(policies);
+  if (!ends) {
+    ends = [];
+    let max = -Infinity;
+    for (const p of policies) ends.push((max = Math.max(max, p.location.span[1])));
+    policyEnds.set(policies, ends);
+  }
+  // The first policy ending at or after the offset, among those starting at or before it.
+  let low = 0;
+  let high = policies.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ends[middle] >= offset) high = middle;
+    else low = middle + 1;
+  }
+  const policy = policies[low];
+  return policy && policy.location.span[0] <= offset && policy.location.span[1] >= offset ? policy : undefined;
+}
+
+/** "Allow ingress from..." and "Allow egress to..." per analysis and policy. */
+const allowActionsMemo = new WeakMap<FileAnalysis, Map<PolicyInfo, CodeAction[]>>();
+
 /** A file's indentation style, read once per parse. */
 const styles = new WeakMap<import('../parse/parseFile').ParsedFile, IndentStyle>();
 
@@ -87,7 +141,7 @@ class Fixer {
 
   constructor(private readonly analysis: FileAnalysis) {
     let style = styles.get(analysis.file);
-    if (!style) styles.set(analysis.file, (style = detectStyle(analysis.file.text)));
+    if (!style) styles.set(analysis.file, (style = detectFileStyle(analysis.file)));
     this.style = style;
   }
 
@@ -146,20 +200,29 @@ class Fixer {
    * it is another one) and the destination's first container port.
    */
   allowActions(offset: number): CodeAction[] {
-    const policy = this.analysis.policies.find((p) => offset >= p.location.span[0] && offset <= p.location.span[1]);
+    const policy = policyAt(this.analysis.policies, offset);
     if (!policy) return [];
+    // The same for every cursor position in the policy, until the next parse.
+    let byPolicy = allowActionsMemo.get(this.analysis);
+    if (!byPolicy) allowActionsMemo.set(this.analysis, (byPolicy = new Map()));
+    let actions = byPolicy.get(policy);
+    if (!actions) byPolicy.set(policy, (actions = this.computeAllowActions(policy)));
+    return [...actions];
+  }
+
+  private computeAllowActions(policy: PolicyInfo): CodeAction[] {
     const manifest = manifestOf(this.analysis, policy);
     const spec = manifest && specOf(manifest);
     if (!manifest || !spec) return [];
     const analyzer = this.analysis.analyzer;
     const selected = analyzer.selectedPods(policy);
+    const selectedSet = new Set(selected);
     const actions: CodeAction[] = [];
     for (const direction of ['ingress', 'egress'] as const) {
       if (!policy.policyTypes[direction]) continue;
-      const candidates = this.analysis.model.pods.filter((pod) => !selected.includes(pod) && pod.kind !== 'DaemonSet' && Object.keys(pod.labels).length > 0);
       // Nearest first: the same namespace, then by name.
-      candidates.sort((a, b) => Number(b.namespace === policy.namespace) - Number(a.namespace === policy.namespace) || a.id.localeCompare(b.id));
-      for (const pod of candidates) {
+      for (const pod of candidatesNearest(this.analysis.model.pods, policy.namespace)) {
+        if (selectedSet.has(pod)) continue;
         if (actions.filter((a) => a.title.startsWith(direction === 'ingress' ? 'Allow ingress' : 'Allow egress')).length >= MAX_ALLOW_ACTIONS) break;
         const destination = direction === 'ingress' ? selected[0] : pod;
         const port = destination?.ports[0];
