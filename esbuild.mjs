@@ -1,6 +1,9 @@
-// Bundles the three entry points. The client keeps `vscode` external (the editor provides it);
+// Bundles the entry points. The client keeps `vscode` external (the editor provides it);
 // the server and the CLI are self-contained Node programs.
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -18,8 +21,104 @@ const common = {
   logLevel: 'warning',
 };
 
+// The client is split (client/src/host.ts): dist/extension.js holds what activation needs, and
+// the parts used only when the user runs them are separate bundles, dist/client-NAME.js, required
+// on first use. These guards keep the split: the eager bundle must not take in a deferred module,
+// and a deferred one must not bundle the language client or an eager module (a second copy).
+const deferredClientModules = ['reachabilityView', 'commands', 'clusterActions'];
+const clientSource = path.resolve('client/src');
+const isClientModule = (args, names) => args.importer.startsWith(clientSource) && names.some((n) => args.path === `./${n}` || args.path === `./${n}.ts`);
+
+/** @type {esbuild.Plugin} */
+const eagerClientGuard = {
+  name: 'eager-client-guard',
+  setup(build) {
+    // An ES import of vscode-languageclient's values copies its exports (see extension.ts).
+    build.onResolve({ filter: /^vscode-languageclient/ }, (args) =>
+      args.importer.startsWith(clientSource) && args.importer !== path.join(clientSource, 'extension.ts')
+        ? { errors: [{ text: `${args.path}: only extension.ts imports vscode-languageclient's values; take them from the ClientHost (client/src/host.ts) or import types only` }] }
+        : undefined,
+    );
+    build.onResolve({ filter: /^\.\// }, (args) =>
+      isClientModule(args, [...deferredClientModules, 'reachabilityHtml'])
+        ? { errors: [{ text: `${args.path} is loaded on first use (dist/client-*.js): import only its types here and load it with onFirstUse (client/src/host.ts)` }] }
+        : undefined,
+    );
+  },
+};
+
+/** @type {esbuild.Plugin} */
+const deferredClientGuard = {
+  name: 'deferred-client-guard',
+  setup(build) {
+    build.onResolve({ filter: /^vscode-languageclient/ }, (args) => ({
+      errors: [{ text: `${args.path}: a deferred client module would bundle a second language client; import types only and take values from the ClientHost` }],
+    }));
+    build.onResolve({ filter: /^\.\// }, (args) =>
+      isClientModule(args, ['extension', 'host', 'serverEvents', 'policyView', 'cluster', 'explanations'])
+        ? { errors: [{ text: `${args.path} belongs to dist/extension.js: a deferred client module gets it through the ClientHost (or imports its types only)` }] }
+        : undefined,
+    );
+  },
+};
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Two dependencies of vscode-languageclient, as activation needs them:
+ * - minimatch matches the glob patterns of notebook and pull-diagnostics selectors and of
+ *   file-operation filters, none of which this server uses: it is its own bundle,
+ *   dist/client-minimatch.js, required the first time a pattern is matched (if ever).
+ * - semver serves one check in LanguageClient's constructor, vscode.version against a caret
+ *   range: client/src/deps/semver.ts gives the same answer without the package's regular
+ *   expressions. The build fails if the language client starts asking semver anything else.
+ */
+/** @type {esbuild.Plugin} */
+const clientDependencies = {
+  name: 'client-dependencies',
+  setup(build) {
+    const languageClientNode = require.resolve('vscode-languageclient/node');
+    const required = /const REQUIRED_VSCODE_VERSION = '([^']*)'/.exec(fs.readFileSync(languageClientNode, 'utf8'))?.[1];
+    const semverSubset = path.resolve('client/src/deps/semver.ts');
+    const semverFunctions = { 'semver/functions/parse': 'parse', 'semver/functions/satisfies': 'satisfies' };
+    build.onResolve({ filter: /^semver(\/|$)/ }, (args) => {
+      if (args.importer !== languageClientNode || !(args.path in semverFunctions) || !/^\^\d+\.\d+\.\d+$/.test(required ?? '')) {
+        return { errors: [{ text: `${args.path} from ${args.importer} (REQUIRED_VSCODE_VERSION ${required}): client/src/deps/semver.ts covers parse and satisfies with a caret range, for vscode-languageclient/node only; extend it or drop it from esbuild.mjs` }] };
+      }
+      return { path: args.path, namespace: 'semver-subset' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'semver-subset' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(semverSubset)}).${semverFunctions[args.path]};`,
+      resolveDir: path.dirname(semverSubset),
+      loader: 'js',
+    }));
+
+    const minimatchExports = Object.keys(require('minimatch'));
+    build.onResolve({ filter: /^minimatch$/ }, () => ({ path: 'minimatch', namespace: 'deferred-minimatch' }));
+    build.onLoad({ filter: /.*/, namespace: 'deferred-minimatch' }, () => ({
+      contents: [
+        "const path = require('path');",
+        'let loaded;',
+        "const load = () => (loaded ??= require(path.join(__dirname, 'client-minimatch.js')));",
+        "Object.defineProperty(exports, '__esModule', { value: true });",
+        `for (const name of ${JSON.stringify(minimatchExports)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 const entries = [
-  { entryPoints: ['client/src/extension.ts'], outfile: `${outdir}/extension.js`, external: ['vscode'] },
+  { entryPoints: ['client/src/extension.ts'], outfile: `${outdir}/extension.js`, external: ['vscode'], plugins: [eagerClientGuard, clientDependencies] },
+  {
+    entryPoints: {
+      ...Object.fromEntries(deferredClientModules.map((name) => [`client-${name}`, `client/src/${name}.ts`])),
+      'client-minimatch': require.resolve('minimatch'),
+    },
+    outdir,
+    external: ['vscode'],
+    plugins: [deferredClientGuard],
+  },
   { entryPoints: ['server/src/server.ts'], outfile: `${outdir}/server.js` },
   // The live-cluster layer (@kubernetes/client-node): loaded by the server at run time, only when enabled.
   { entryPoints: ['server/src/cluster/index.ts'], outfile: `${outdir}/cluster.js` },

@@ -1,7 +1,9 @@
 import { isIP } from 'net';
 import * as vscode from 'vscode';
-import { LanguageClient, State } from 'vscode-languageclient/node';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import type { WorkspaceEdit as LspWorkspaceEdit } from 'vscode-languageserver-types';
+import type { ExplanationDocuments } from './explanations';
+import type { ClientHost } from './host';
 import {
   ConnectivityChecksParams,
   ConnectivityChecksResult,
@@ -15,42 +17,12 @@ import {
   Protocol,
 } from '../../server/src/protocol';
 
-export const whyBlockedCommand = 'netpol.whyBlocked';
-export const generateChecksCommand = 'netpol.generateChecks';
+/*
+ * The commands "Why is A -> B blocked?" and "Generate connectivity checks". Loaded the first
+ * time one of them runs (dist/client-commands.js, see host.ts); extension.ts registers them.
+ */
 
-/** The explanations are read-only Markdown documents of this scheme, shown in the Markdown preview. */
-const EXPLAIN_SCHEME = 'netpol-explain';
-const KEEP_EXPLANATIONS = 20;
 const protocols: Protocol[] = ['TCP', 'UDP', 'SCTP'];
-
-/** The explanations shown so far, by URI; the oldest are forgotten. */
-class ExplanationDocuments implements vscode.TextDocumentContentProvider {
-  private readonly contents = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  private counter = 0;
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.contents.get(uri.toString()) ?? '# This explanation is no longer available\n\nRun "Why is A -> B blocked?" again.\n';
-  }
-
-  create(from: string, to: string, markdown: string): vscode.Uri {
-    const name = `${from} to ${to}`.replace(/[^A-Za-z0-9._ -]+/g, '-').slice(0, 120);
-    const uri = vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: `/Why ${name}.md`, query: String(++this.counter) });
-    this.contents.set(uri.toString(), markdown);
-    while (this.contents.size > KEEP_EXPLANATIONS) this.contents.delete(this.contents.keys().next().value as string);
-    return uri;
-  }
-
-  update(uri: vscode.Uri, markdown: string): void {
-    this.contents.set(uri.toString(), markdown);
-    this.changed.fire(uri);
-  }
-
-  dispose(): void {
-    this.changed.dispose();
-  }
-}
 
 interface EndpointItem extends vscode.QuickPickItem {
   endpoint?: EndpointChoice;
@@ -89,9 +61,15 @@ function validPort(text: string): string | undefined {
   return n >= 1 && n <= 65535 ? undefined : 'A port number, 1 to 65535';
 }
 
-export function registerInspectorCommands(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, output: vscode.LogOutputChannel): void {
-  const documents = new ExplanationDocuments();
-  context.subscriptions.push(documents, vscode.workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, documents));
+export interface InspectorCommands {
+  /** Returns the URI of the explanation document, for callers that want to follow it. */
+  whyBlocked(argument?: unknown): Promise<vscode.Uri | undefined>;
+  generateChecks(uriArgument?: unknown, policyId?: unknown): Promise<void>;
+}
+
+/** The two commands' handlers; `documents` is the `netpol-explain` content provider registered at activation. */
+export function createInspectorCommands(host: ClientHost, documents: ExplanationDocuments): InspectorCommands {
+  const { getClient, output, State } = host;
 
   const guarded =
     <A extends unknown[], R>(what: string, run: (...args: A) => Promise<R>) =>
@@ -279,8 +257,8 @@ export function registerInspectorCommands(context: vscode.ExtensionContext, getC
     await vscode.window.showTextDocument(document, { preview: false });
   }
 
-  context.subscriptions.push(
-    vscode.commands.registerCommand(whyBlockedCommand, guarded('Why is A -> B blocked?', whyBlocked)),
-    vscode.commands.registerCommand(generateChecksCommand, guarded('Generate connectivity checks', generateChecks)),
-  );
+  return {
+    whyBlocked: guarded('Why is A -> B blocked?', whyBlocked),
+    generateChecks: guarded('Generate connectivity checks', generateChecks),
+  };
 }

@@ -1,22 +1,16 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { registerPolicyView } from './policyView';
-import { registerReachabilityView } from './reachabilityView';
-import { registerInspectorCommands } from './commands';
 import { registerCluster } from './cluster';
-import {
-  CloseAction,
-  CloseHandlerResult,
-  ErrorAction,
-  ErrorHandler,
-  ErrorHandlerResult,
-  LanguageClient,
-  LanguageClientOptions,
-  Message,
-  ServerOptions,
-  State,
-  TransportKind,
-} from 'vscode-languageclient/node';
+import { EXPLAIN_SCHEME, ExplanationDocuments } from './explanations';
+import { ClientHost, onFirstUse } from './host';
+import { onIndexChanged } from './serverEvents';
+import type * as Commands from './commands';
+import type * as Reachability from './reachabilityView';
+import type { CloseHandlerResult, ErrorHandler, ErrorHandlerResult, LanguageClient, LanguageClientOptions, Message, ServerOptions, State } from 'vscode-languageclient/node';
+// The module object itself: an ES import of this CommonJS module would have esbuild copy its
+// 300-odd exports into a new object (__toESM) while the extension is required.
+import lc = require('vscode-languageclient/node');
 
 const NAME = 'NetworkPolicy Inspector';
 /** At most this many automatic restarts within the window, as VS Code's own clients do. */
@@ -36,7 +30,7 @@ class RestartingErrorHandler implements ErrorHandler {
   constructor(private readonly output: vscode.LogOutputChannel) {}
 
   error(_error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult {
-    return { action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: false };
+    return { action: count !== undefined && count <= 3 ? lc.ErrorAction.Continue : lc.ErrorAction.Shutdown, handled: false };
   }
 
   closed(): CloseHandlerResult {
@@ -45,11 +39,11 @@ class RestartingErrorHandler implements ErrorHandler {
     this.restarts.push(now);
     if (this.restarts.length <= MAX_RESTARTS) {
       this.output.appendLine(`The language server stopped unexpectedly; restarting (${this.restarts.length} of ${MAX_RESTARTS}).`);
-      return { action: CloseAction.Restart, handled: true };
+      return { action: lc.CloseAction.Restart, handled: true };
     }
     const message = `${NAME}: the language server stopped ${MAX_RESTARTS} times in 3 minutes and will not be restarted. See the "${NAME}" output for details, then run "NetworkPolicy Inspector: Restart Server".`;
     void vscode.window.showErrorMessage(message);
-    return { action: CloseAction.DoNotRestart, message, handled: true };
+    return { action: lc.CloseAction.DoNotRestart, message, handled: true };
   }
 
   reset(): void {
@@ -68,8 +62,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module: serverModule, transport: lc.TransportKind.ipc },
+    debug: { module: serverModule, transport: lc.TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const errorHandler = new RestartingErrorHandler(output);
   const clientOptions: LanguageClientOptions = {
@@ -93,7 +87,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     initializationOptions: () => ({ trusted: vscode.workspace.isTrusted }),
   };
 
-  client = new LanguageClient('netpol', NAME, serverOptions, clientOptions);
+  client = new lc.LanguageClient('netpol', NAME, serverOptions, clientOptions);
   context.subscriptions.push(
     client.onDidChangeState((event) => updateStatus(event.newState)),
     vscode.commands.registerCommand('netpol.restartServer', async () => {
@@ -105,17 +99,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('netpol.showOutput', () => output.show(true)),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus(client?.state)),
   );
-  registerPolicyView(context, client, output);
-  registerReachabilityView(context, () => client);
-  registerInspectorCommands(context, () => client, output);
-  registerCluster(context, () => client, output);
-  updateStatus(State.Starting);
+  const host: ClientHost = { context, output, getClient: () => client, State: lc.State, onIndexChanged };
+  registerPolicyView(host, client);
+  registerDeferred(host);
+  updateStatus(lc.State.Starting);
   // Activation does not wait for the server: the editor stays responsive while it starts, and
   // a start failure is reported in the output channel and the status bar.
   client.start().catch((error: unknown) => {
     output.error(`The language server did not start: ${error instanceof Error ? error.message : String(error)}`);
-    updateStatus(State.Stopped);
+    updateStatus(lc.State.Stopped);
   });
+}
+
+/**
+ * The commands whose code is loaded when they first run (host.ts): "Show Reachability", "Why
+ * is A -> B blocked?", "Generate connectivity checks" and the cluster feature's.
+ */
+function registerDeferred(host: ClientHost): void {
+  const { context } = host;
+  const documents = new ExplanationDocuments();
+  const commands = onFirstUse<typeof Commands>('commands');
+  let inspector: Commands.InspectorCommands | undefined;
+  const inspect = () => (inspector ??= commands().createInspectorCommands(host, documents));
+  const reachability = onFirstUse<typeof Reachability>('reachabilityView');
+  let view: Reachability.ReachabilityView | undefined;
+  context.subscriptions.push(
+    documents,
+    vscode.workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, documents),
+    vscode.commands.registerCommand('netpol.whyBlocked', (argument?: unknown) => inspect().whyBlocked(argument)),
+    vscode.commands.registerCommand('netpol.generateChecks', (uri?: unknown, policyId?: unknown) => inspect().generateChecks(uri, policyId)),
+    vscode.commands.registerCommand('netpol.showReachability', () => (view ??= reachability().createReachabilityView(host)).show()),
+  );
+  registerCluster(host);
 }
 
 function updateStatus(state: State | undefined): void {
@@ -123,12 +138,12 @@ function updateStatus(state: State | undefined): void {
   const editor = vscode.window.activeTextEditor;
   const visible = editor?.document.languageId === 'yaml';
   switch (state) {
-    case State.Running:
+    case lc.State.Running:
       statusItem.text = '$(shield) NetPol';
       statusItem.tooltip = `${NAME}: running. Click to show the log.`;
       statusItem.backgroundColor = undefined;
       break;
-    case State.Starting:
+    case lc.State.Starting:
       statusItem.text = '$(sync~spin) NetPol';
       statusItem.tooltip = `${NAME}: starting`;
       statusItem.backgroundColor = undefined;
@@ -139,7 +154,7 @@ function updateStatus(state: State | undefined): void {
       statusItem.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
       break;
   }
-  if (visible || state === State.Stopped) statusItem.show();
+  if (visible || state === lc.State.Stopped) statusItem.show();
   else statusItem.hide();
 }
 

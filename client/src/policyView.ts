@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { LanguageClient, State } from 'vscode-languageclient/node';
-import { onIndexChanged } from './serverEvents';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ClientHost } from './host';
 import { PanelNode, PolicyPanelParams, PolicyPanelResult, policyPanelRequest, showPolicyCommand, SourceLink } from '../../server/src/protocol';
 
 /** The policy shown: the one at the cursor, or a pinned one that stays while the cursor moves. */
@@ -61,7 +61,8 @@ class PolicyTreeProvider implements vscode.TreeDataProvider<PanelNode> {
   }
 }
 
-export function registerPolicyView(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.LogOutputChannel): void {
+export function registerPolicyView(host: ClientHost, client: LanguageClient): void {
+  const { context, output, State, onIndexChanged } = host;
   const provider = new PolicyTreeProvider();
   const view = vscode.window.createTreeView('netpol.policy', { treeDataProvider: provider, showCollapseAll: true });
   let pinned: Target | undefined;

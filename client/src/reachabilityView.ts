@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LanguageClient, State } from 'vscode-languageclient/node';
+import type { ClientHost } from './host';
 import {
   ExplainConnectionParams,
   ExplainConnectionResult,
@@ -11,9 +11,12 @@ import {
   SourceLink,
 } from '../../server/src/protocol';
 import { createLinkResolver, createNonce, ExtensionMessage, markdownBlocks, parseWebviewMessage, renderReachabilityHtml } from './reachabilityHtml';
-import { onIndexChanged } from './serverEvents';
 
-export const showReachabilityCommand = 'netpol.showReachability';
+/*
+ * Loaded the first time "Show Reachability" runs (dist/client-reachabilityView.js, see
+ * host.ts); extension.ts registers the command.
+ */
+
 const VIEW_TYPE = 'netpol.reachability';
 const TITLE = 'NetworkPolicy Reachability';
 /** Wait this long after the last edit, index change or diagnostics update before asking again... */
@@ -75,12 +78,15 @@ class ReachabilityPanel {
   private inFlight: vscode.CancellationTokenSource | undefined;
   private panelAlive = true;
 
+  private readonly context: vscode.ExtensionContext;
+
   constructor(
     readonly panel: vscode.WebviewPanel,
-    private readonly context: vscode.ExtensionContext,
-    private readonly getClient: () => LanguageClient | undefined,
+    private readonly host: ClientHost,
     private readonly onDispose: () => void,
   ) {
+    const context = (this.context = host.context);
+    const { State } = host;
     this.query = storedQuery(context);
     const mediaRoot = vscode.Uri.joinPath(context.extensionUri, 'media', 'reachability');
     const webview = panel.webview;
@@ -107,10 +113,10 @@ class ReachabilityPanel {
         if (event.affectsConfiguration('netpol')) this.schedule();
       }),
     );
-    const client = getClient();
+    const client = host.getClient();
     if (client) {
       this.disposables.push(
-        onIndexChanged(client, () => this.schedule()),
+        host.onIndexChanged(client, () => this.schedule()),
         client.onDidChangeState((event) => {
           if (event.newState === State.Running) this.schedule(0);
         }),
@@ -177,7 +183,8 @@ class ReachabilityPanel {
     const generation = ++this.generation;
     this.inFlight?.cancel();
     const source = (this.inFlight = new vscode.CancellationTokenSource());
-    const client = this.getClient();
+    const client = this.host.getClient();
+    const { State } = this.host;
     const params: ReachabilityParams = { namespaces: this.query.namespaces, port: this.query.port, protocol: this.query.protocol };
     let result: ReachabilityResult | undefined;
     let error: string | undefined;
@@ -215,7 +222,7 @@ class ReachabilityPanel {
   }
 
   private async explain(fromId: string, toId: string): Promise<void> {
-    const client = this.getClient();
+    const client = this.host.getClient();
     const grid = this.grid;
     if (!client || !grid) return;
     const generation = ++this.explainGeneration;
@@ -283,14 +290,18 @@ class ReachabilityPanel {
   }
 }
 
-/**
- * Registers the command "NetworkPolicy: Show Reachability", which opens (or brings back) the
- * reachability view. `getClient` gives the extension's LanguageClient.
- */
-export function registerReachabilityView(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined): void {
+/** The reachability view of one activation: `show` opens it, or brings it back. */
+export interface ReachabilityView {
+  show(): void;
+}
+
+/** The handler of "NetworkPolicy: Show Reachability"; the panel is disposed with the extension. */
+export function createReachabilityView(host: ClientHost): ReachabilityView {
+  const { context } = host;
   let current: ReachabilityPanel | undefined;
-  context.subscriptions.push(
-    vscode.commands.registerCommand(showReachabilityCommand, () => {
+  context.subscriptions.push({ dispose: () => current?.panel.dispose() });
+  return {
+    show() {
       if (current) {
         current.reveal();
         return;
@@ -303,10 +314,9 @@ export function registerReachabilityView(context: vscode.ExtensionContext, getCl
       });
       panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'panel.svg');
       // The page asks for its content when its script has loaded.
-      current = new ReachabilityPanel(panel, context, getClient, () => {
+      current = new ReachabilityPanel(panel, host, () => {
         current = undefined;
       });
-    }),
-    { dispose: () => current?.panel.dispose() },
-  );
+    },
+  };
 }
