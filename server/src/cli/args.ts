@@ -3,6 +3,12 @@ import type { InputReader } from './inputs';
 /** What a command may use of the outside world, so that tests can run commands in-process. */
 export interface CliIo extends InputReader {
   stdout(text: string): void;
+  /**
+   * UTF-8 bytes for standard output, for commands that write a lot (the matrix); without it
+   * they are decoded and given to `stdout`. Returns true when the bytes are already out and
+   * their buffer may be reused.
+   */
+  stdoutBytes?(bytes: Uint8Array): boolean | void;
   stderr(text: string): void;
   cwd: string;
 }

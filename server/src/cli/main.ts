@@ -71,6 +71,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
+  stdoutBytes: (bytes) => {
+    process.stdout.write(bytes);
+    // A write that went out at once (a file; a pipe with room) leaves nothing queued; else the stream keeps the bytes.
+    return process.stdout.writableLength === 0;
+  },
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
   readStdin: processStdin.readStdin,

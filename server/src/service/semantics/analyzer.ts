@@ -41,8 +41,18 @@ export class Analyzer {
   private readonly isolating: { ingress: number[][]; egress: number[][] };
   private readonly selecting: number[][];
   private namedPortIndex?: Map<string, Map<number, Bitset>>;
+  /** While the constructor runs: the selectors' pods of the engine this one replaces, over the same pods. */
+  private earlierSelectors?: Map<string, Bitset>;
 
-  constructor(readonly model: ClusterModel) {
+  /**
+   * With `previous`, an engine over a model with the same pods (one changed file of a
+   * workspace), what depends on the pods alone is taken from it rather than computed again:
+   * the label indexes, the pods of each selector, and the pods of each policy it had.
+   */
+  constructor(
+    readonly model: ClusterModel,
+    previous?: Analyzer,
+  ) {
     this.pods = model.pods;
     this.pods.forEach((pod, i) => {
       this.indexById.set(pod.id, i);
@@ -51,14 +61,31 @@ export class Analyzer {
       if (!mask) this.namespaceMasks.set(pod.namespace, (mask = new Bitset(this.pods.length)));
       mask.add(i);
     });
-    this.selected = model.policies.map((policy) => this.podsMatching(policy.podSelector).clone().and(this.namespaceMask(policy.namespace)));
+    const earlier = previous && samePods(previous.pods, this.pods) ? previous : undefined;
+    let earlierSelected: Map<PolicyInfo, Bitset> | undefined;
+    if (earlier) {
+      this.labelIndex = earlier.labelIndex;
+      this.namedPortIndex = earlier.namedPortIndex;
+      // Taken entry by entry as this model's policies need them, so that nothing outlives its use.
+      this.earlierSelectors = earlier.podSelectorCache;
+      earlierSelected = new Map(earlier.model.policies.map((policy, p) => [policy, earlier.selected[p]]));
+    }
+    this.selected = model.policies.map(
+      (policy) => earlierSelected?.get(policy) ?? this.podsMatching(policy.podSelector).clone().and(this.namespaceMask(policy.namespace)),
+    );
+    this.earlierSelectors = undefined;
     this.isolating = { ingress: this.pods.map(() => []), egress: this.pods.map(() => []) };
     this.selecting = this.pods.map(() => []);
     model.policies.forEach((policy, p) => {
-      for (const i of this.selected[p]) {
-        this.selecting[i].push(p);
-        if (policy.policyTypes.ingress) this.isolating.ingress[i].push(p);
-        if (policy.policyTypes.egress) this.isolating.egress[i].push(p);
+      // The set's words are read directly: this runs for every policy of the workspace.
+      const words = this.selected[p].words;
+      for (let w = 0; w < words.length; w++) {
+        for (let word = words[w]; word !== 0; word &= word - 1) {
+          const i = (w << 5) + 31 - Math.clz32(word & -word);
+          this.selecting[i].push(p);
+          if (policy.policyTypes.ingress) this.isolating.ingress[i].push(p);
+          if (policy.policyTypes.egress) this.isolating.egress[i].push(p);
+        }
       }
     });
   }
@@ -81,8 +108,9 @@ export class Analyzer {
   /** Every pod of the model whose labels match, whatever its namespace. */
   private podsMatching(selector: LabelSelector): Bitset {
     const key = selectorKey(selector);
-    let set = this.podSelectorCache.get(key);
-    if (!set) {
+    let set = this.podSelectorCache.get(key) ?? this.earlierSelectors?.get(key);
+    if (set) this.podSelectorCache.set(key, set);
+    else {
       if (selector.problems.length > 0) set = new Bitset(this.pods.length);
       else {
         set = Bitset.full(this.pods.length);
@@ -168,8 +196,11 @@ export class Analyzer {
     if (set) return set;
     if (peer.problem) set = new Bitset(this.pods.length);
     else if (peer.ipBlock) {
+      // Pods of one class record the same addresses.
       const block = peer.ipBlock;
-      set = Bitset.of(this.pods.length, this.pods.flatMap((pod, i) => (ipBlockMatchesPod(block, pod) ? [i] : [])));
+      const { representatives, masks } = this.classes();
+      set = new Bitset(this.pods.length);
+      for (let c = 0; c < representatives.length; c++) if (ipBlockMatchesPod(block, this.pods[representatives[c]])) set.or(masks[c]);
     } else {
       set = peer.namespaceSelector ? this.podsInNamespacesMatching(peer.namespaceSelector).clone() : this.namespaceMask(namespace).clone();
       if (peer.podSelector) set.and(this.podsMatching(peer.podSelector));
@@ -236,15 +267,17 @@ export class Analyzer {
   private namedPorts(): Map<string, Map<number, Bitset>> {
     if (this.namedPortIndex) return this.namedPortIndex;
     const index = new Map<string, Map<number, Bitset>>();
-    this.pods.forEach((pod, i) => {
-      for (const port of pod.ports) {
+    // Pods of one class declare the same ports.
+    const { representatives, masks } = this.classes();
+    representatives.forEach((i, c) => {
+      for (const port of this.pods[i].ports) {
         if (!port.name) continue;
         const key = `${port.name}/${port.protocol}`;
         let byNumber = index.get(key);
         if (!byNumber) index.set(key, (byNumber = new Map()));
         let set = byNumber.get(port.containerPort);
         if (!set) byNumber.set(port.containerPort, (set = new Bitset(this.pods.length)));
-        set.add(i);
+        set.or(masks[c]);
       }
     });
     this.namedPortIndex = index;
@@ -275,18 +308,71 @@ export class Analyzer {
     return set;
   }
 
-  /** The connectivity of every ordered pair of pods (a pod to itself included), per port and protocol. */
+  /**
+   * The pods grouped by what the verdicts can depend on: namespace, labels, named container
+   * ports (in order, since the first of a name resolves) and recorded addresses. Pods of one
+   * class are selected, matched and resolved alike, so they have the same row and column in
+   * every matrix; generated manifests (replicas, copies per namespace) have few classes.
+   */
+  private podClasses?: PodClasses;
+
+  private classes(): PodClasses {
+    if (this.podClasses) return this.podClasses;
+    const n = this.pods.length;
+    const byKey = new Map<string, number>();
+    const classOf = new Int32Array(n);
+    const representatives: number[] = [];
+    const members: number[][] = [];
+    this.pods.forEach((pod, i) => {
+      // One JSON array, each list preceded by its length, so that no part can run into the next.
+      const labels = Object.keys(pod.labels).sort();
+      const parts: (string | number | null)[] = [pod.namespace, labels.length];
+      for (const label of labels) parts.push(label, pod.labels[label]);
+      parts.push(pod.ports.length);
+      for (const port of pod.ports) parts.push(port.name ?? null, port.protocol, port.containerPort);
+      parts.push(...pod.ips);
+      const key = JSON.stringify(parts);
+      let c = byKey.get(key);
+      if (c === undefined) {
+        byKey.set(key, (c = representatives.length));
+        representatives.push(i);
+        members.push([]);
+      }
+      classOf[i] = c;
+      members[c].push(i);
+    });
+    const masks = members.map((list) => Bitset.of(n, list));
+    this.podClasses = { classOf, representatives, members, masks };
+    return this.podClasses;
+  }
+
+  private repMask?: Bitset;
+
+  /** The first pod of each class. */
+  private representativeMask(): Bitset {
+    return (this.repMask ??= Bitset.of(this.pods.length, this.classes().representatives));
+  }
+
+  /**
+   * The connectivity of every ordered pair of pods (a pod to itself included), per port and
+   * protocol. The policies are evaluated for one pod of each class of pods that no policy
+   * tells apart, as a source and as a destination, and the verdicts spread to the members:
+   * the pods of one class share one row, a read-only Bitset.
+   */
   matrix(options: MatrixOptions): MatrixResult {
     const n = this.pods.length;
     const full = Bitset.full(n);
+    const { classOf, representatives, members, masks } = this.classes();
+    const k = representatives.length;
+    const words = full.words.length;
     const tables: MatrixTable[] = [];
     for (const protocol of options.protocols) {
       for (const port of options.ports) {
-        // Egress: the destinations each source may reach, shared by sources with the same policies.
+        // Egress: the destinations each source class may reach, shared by sources with the same policies.
         const egressRuleSets = new Map<RuleInfo, Bitset>();
         const egressRows = new Map<string, Bitset>();
         const egress: Bitset[] = [];
-        for (let i = 0; i < n; i++) {
+        for (const i of representatives) {
           const policies = this.isolating.egress[i];
           if (policies.length === 0) {
             egress.push(full);
@@ -313,10 +399,10 @@ export class Analyzer {
           }
           egress.push(row);
         }
-        // Ingress: the sources each destination admits; named ports resolve on the destination itself.
+        // Ingress: the sources each destination class admits; named ports resolve on the destination itself.
         const ingressCols = new Map<string, Bitset>();
         const ingress: Bitset[] = [];
-        for (let j = 0; j < n; j++) {
+        for (const j of representatives) {
           const policies = this.isolating.ingress[j];
           if (policies.length === 0) {
             ingress.push(full);
@@ -349,25 +435,36 @@ export class Analyzer {
           }
           ingress.push(col);
         }
-        // Transpose the ingress side: admittedBy[i] holds the destinations that admit source i.
-        // Destinations that are not isolated admit everyone, so they start every row.
+        // Transpose the ingress side: admittedBy[a] holds the destinations that admit class a's
+        // pods. Destinations that are not isolated admit everyone, so they start every row;
+        // destination classes that share a column are added together.
         const open = new Bitset(n);
-        for (let j = 0; j < n; j++) if (ingress[j] === full) open.add(j);
-        const admittedBy = Array.from({ length: n }, () => open.clone());
-        for (let j = 0; j < n; j++) {
-          const col = ingress[j];
-          if (col === full) continue;
-          const words = col.words;
-          for (let w = 0; w < words.length; w++) {
-            let word = words[w];
+        const byColumn = new Map<Bitset, number[]>();
+        for (let b = 0; b < k; b++) {
+          if (ingress[b] === full) addAll(open, members[b], masks[b], words);
+          else {
+            const list = byColumn.get(ingress[b]);
+            if (list) for (const j of members[b]) list.push(j);
+            else byColumn.set(ingress[b], members[b].slice());
+          }
+        }
+        const admittedBy = Array.from({ length: k }, () => open.clone());
+        const repWords = this.representativeMask().words;
+        for (const [col, destinations] of byColumn) {
+          const mask = destinations.length > words ? Bitset.of(n, destinations) : undefined;
+          const colWords = col.words;
+          for (let w = 0; w < colWords.length; w++) {
+            // The sources this column admits, one per class.
+            let word = colWords[w] & repWords[w];
             while (word !== 0) {
               const low = word & -word;
-              admittedBy[(w << 5) + 31 - Math.clz32(low)].add(j);
+              addAll(admittedBy[classOf[(w << 5) + 31 - Math.clz32(low)]], destinations, mask, words);
               word ^= low;
             }
           }
         }
-        const rows = admittedBy.map((row, i) => row.and(egress[i]));
+        const classRows = admittedBy.map((row, a) => row.and(egress[a]));
+        const rows = Array.from(classOf, (c) => classRows[c]);
         tables.push({ port, protocol, rows, allowed: (from, to) => rows[from].has(to) });
       }
     }
@@ -375,6 +472,44 @@ export class Analyzer {
   }
 }
 
-export function createAnalyzer(model: ClusterModel): Analyzer {
-  return new Analyzer(model);
+/** Adds pods to a set one by one, or as their mask when there are more of them than words to OR. */
+function addAll(set: Bitset, pods: readonly number[], mask: Bitset | undefined, words: number): void {
+  if (mask && pods.length > words) set.or(mask);
+  else for (const i of pods) set.add(i);
+}
+
+interface PodClasses {
+  /** The class of each pod, by its index. */
+  classOf: Int32Array;
+  /** The first pod of each class. */
+  representatives: number[];
+  /** The pods of each class, in index order, as a list and as a set. */
+  members: number[][];
+  masks: Bitset[];
+}
+
+export function createAnalyzer(model: ClusterModel, previous?: Analyzer): Analyzer {
+  return new Analyzer(model, previous);
+}
+
+/** Pods alike in everything the engine's sets depend on: place, namespace, labels, addresses and ports. */
+function samePods(a: readonly PodInfo[], b: readonly PodInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x.id !== y.id || x.namespace !== y.namespace || !sameRecord(x.labels, y.labels)) return false;
+    if (x.ips.length !== y.ips.length || x.ips.some((ip, k) => ip !== y.ips[k])) return false;
+    if (x.ports.length !== y.ports.length || x.ports.some((port, k) => port.name !== y.ports[k].name || port.containerPort !== y.ports[k].containerPort || port.protocol !== y.ports[k].protocol)) return false;
+  }
+  return true;
+}
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (!Object.prototype.hasOwnProperty.call(b, key) || a[key] !== b[key]) return false;
+  return true;
 }

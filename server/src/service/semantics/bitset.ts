@@ -28,6 +28,19 @@ export class Bitset {
     return (this.words[i >>> 5] & (1 << (i & 31))) !== 0;
   }
 
+  /** The smallest member at or after `from`, or `size` when there is none. */
+  next(from: number): number {
+    const words = this.words;
+    let w = from >>> 5;
+    if (w >= words.length) return this.size;
+    let word = words[w] & (0xffffffff << (from & 31));
+    while (word === 0) {
+      if (++w >= words.length) return this.size;
+      word = words[w];
+    }
+    return Math.min(this.size, (w << 5) + 31 - Math.clz32(word & -word));
+  }
+
   clone(): Bitset {
     return new Bitset(this.size, this.words.slice());
   }
