@@ -199,6 +199,41 @@ export class LspServer {
     }
   }
 
+  /** CPU time the server process has used, in clock ticks (utime + stime from /proc), or undefined off Linux. */
+  private cpuTicks(): number | undefined {
+    try {
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Waits until the server process has used (almost) no CPU for `quietMs`: work it does in
+   * slices between messages (its semantic rules) is over, which a round trip cannot tell.
+   */
+  async idle(quietMs = 300, timeoutMs = 120000): Promise<void> {
+    const started = performance.now();
+    let last = this.cpuTicks();
+    if (last === undefined) return;
+    let quietSince = performance.now();
+    while (performance.now() - started < timeoutMs) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = this.cpuTicks();
+      if (now === undefined) return;
+      // A tick (10 ms) now and then is the runtime's housekeeping, not work.
+      if (now - last > 1) {
+        last = now;
+        quietSince = performance.now();
+      } else if (performance.now() - quietSince >= quietMs) {
+        return;
+      }
+    }
+  }
+
   lastDiagnostics(uri: string): Diagnostic[] | undefined {
     return this.latest.get(uri)?.diagnostics;
   }

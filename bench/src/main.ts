@@ -206,8 +206,7 @@ function startYamlls(schemaPath: string): LspServer {
  * Opens a document and resolves with the time to its first diagnostics. With `complete`, it
  * also finds when the last publication for the same version arrived: our server publishes
  * the API-server checks of a large file at once and its semantic rules after a pause, so it
- * waits out a pause longer than the server's, then makes a round trip through the server's
- * event loop, which runs any analysis already due before answering.
+ * waits out a pause longer than the server's, then for the server to go idle (see settleServer).
  */
 async function timeOpen(server: LspServer, uri: string, text: string, versioned: boolean, timeoutMs = 300000, complete = false): Promise<{ ms: number; completeMs: number; diagnostics: Diagnostic[]; completeDiagnostics: number }> {
   const wait = server.waitForDiagnostics(uri, (p) => !versioned || p.version === 1, timeoutMs);
@@ -229,10 +228,15 @@ async function timeOpen(server: LspServer, uri: string, text: string, versioned:
   return { ms, completeMs, diagnostics: published.diagnostics, completeDiagnostics };
 }
 
-/** Lets work the server has scheduled after a pause (its semantic rules) run before going on. */
+/**
+ * Lets work the server has scheduled after a pause (its semantic rules) run before going on.
+ * The rules run in slices between messages, so a round trip alone does not wait for them:
+ * the server's CPU time must also stay still for a while.
+ */
 async function settleServer(server: LspServer): Promise<void> {
   await new Promise((r) => setTimeout(r, 1000));
   await server.ping();
+  await server.idle();
 }
 
 async function closeAndWait(server: LspServer, uri: string): Promise<void> {

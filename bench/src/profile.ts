@@ -167,6 +167,7 @@ async function main(): Promise<void> {
   // Large files get their semantic rules after a pause: let that run too.
   await new Promise((r) => setTimeout(r, 1000));
   await server.ping();
+  await server.idle();
   const all = server.publications(bigUri).filter((p) => p.version === 1);
   process.stderr.write(`  complete: ${(all[all.length - 1].at - start).toFixed(0)} ms (${all[all.length - 1].count} diagnostics, ${all.length} publications)\n`);
   const typeInto = async (uri: string, text: string, count: number) => {
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
   process.stderr.write(`typing in ${policies} policies: median ${bigTimes[bigTimes.length >> 1].toFixed(1)} ms, max ${bigTimes[bigTimes.length - 1].toFixed(1)} ms (${bigTimes.length} keystrokes)\n`);
   await new Promise((r) => setTimeout(r, 1000));
   await server.ping();
+  await server.idle();
   start = performance.now();
   for (const d of (server.lastDiagnostics(bigUri) ?? opened.diagnostics).slice(0, 50)) {
     await server.request('textDocument/codeAction', { textDocument: { uri: bigUri }, range: d.range, context: { diagnostics: [d] } });

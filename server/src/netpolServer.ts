@@ -1,6 +1,7 @@
 import {
   CodeActionKind,
   Connection,
+  Diagnostic,
   DidChangeConfigurationNotification,
   InitializeParams,
   InitializeResult,
@@ -148,11 +149,59 @@ export function startServer(connection: Connection): void {
   const EAGER_POLICY_LIMIT = 200;
   const SEMANTIC_PAUSE_MS = 400;
   const semanticTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * The semantic rules run in slices of about this many milliseconds, giving the event loop a
+   * turn between them, so that a keystroke arriving meanwhile waits for one slice, not for the
+   * whole workspace's analysis.
+   */
+  const SLICE_MS = 8;
+  /** The analysis under way per document; dropped once the document changes or closes. */
+  const passes = new Map<string, { version: number; dropped: boolean }>();
+
+  function dropPass(uri: string): void {
+    const pass = passes.get(uri);
+    if (pass) pass.dropped = true;
+    passes.delete(uri);
+  }
 
   function publish(uri: string, version: number, semantic: boolean): void {
     const document = documents.get(uri);
     if (!document || document.version !== version) return;
-    const diagnostics = service.validate(parsed(document), contextOf(uri), { semantic });
+    dropPass(uri);
+    if (!semantic) {
+      send(uri, version, service.validate(parsed(document), contextOf(uri), { semantic }));
+      return;
+    }
+    // The first slice runs now: a small file is done within it, and published in this turn.
+    const steps = service.validateSteps(parsed(document), contextOf(uri), { semantic });
+    const pass = { version, dropped: false };
+    passes.set(uri, pass);
+    const slice = () => {
+      const current = documents.get(uri);
+      if (pass.dropped || !current || current.version !== version) {
+        if (passes.get(uri) === pass) passes.delete(uri);
+        return;
+      }
+      const started = performance.now();
+      let step: IteratorResult<void, Diagnostic[]>;
+      try {
+        do step = steps.next();
+        while (!step.done && performance.now() - started < SLICE_MS);
+      } catch (error) {
+        if (passes.get(uri) === pass) passes.delete(uri);
+        throw error;
+      }
+      if (!step.done) {
+        setImmediate(() => runGuarded(log, slice, `Analysing ${uri}`));
+        return;
+      }
+      if (passes.get(uri) === pass) passes.delete(uri);
+      send(uri, version, step.value);
+    };
+    slice();
+  }
+
+  function send(uri: string, version: number, diagnostics: Diagnostic[]): void {
     // The document may have changed or closed while we worked: publish only current results.
     const current = documents.get(uri);
     if (!current || current.version !== version) return;
@@ -166,7 +215,8 @@ export function startServer(connection: Connection): void {
     const pending = semanticTimers.get(uri);
     if (pending) clearTimeout(pending);
     semanticTimers.delete(uri);
-    if (policyCount(parsed(document)) <= EAGER_POLICY_LIMIT) {
+    dropPass(uri);
+    if (policyCount(parsed(document), EAGER_POLICY_LIMIT) <= EAGER_POLICY_LIMIT) {
       publish(uri, version, true);
       return;
     }
@@ -308,6 +358,7 @@ export function startServer(connection: Connection): void {
     const semantic = semanticTimers.get(uri);
     if (semantic) clearTimeout(semantic);
     semanticTimers.delete(uri);
+    dropPass(uri);
     cache.delete(uri);
     unchanged.delete(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });

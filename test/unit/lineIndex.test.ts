@@ -33,3 +33,55 @@ describe('LineIndex (offsets <-> LSP positions)', () => {
     assert.deepStrictEqual(index.positionAt(99), { line: 1, character: 2 });
   });
 });
+
+describe('LineIndex.edited (line starts kept across edits)', () => {
+  /** A small deterministic generator, so that a failure can be replayed. */
+  function random(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('answers as a fresh index would through hundreds of edits, keystrokes within a line among them', () => {
+    const pieces = ['x', 'y', '', 'ab', '\n', '\r\n', '\r', 'a\nb', 'zz'];
+    for (let seed = 1; seed <= 40; seed++) {
+      const next = random(seed);
+      let text = Array.from({ length: 40 }, (_, i) => `line ${i}: ${'v'.repeat(i % 7)}`).join(seed % 2 ? '\n' : '\r\n');
+      let index = new LineIndex(text);
+      for (let step = 0; step < 150; step++) {
+        // Mostly typing at a spot that drifts, as an editor does; sometimes anywhere.
+        const at = Math.floor(next() * (text.length + 1));
+        const end = Math.min(text.length, at + (next() < 0.7 ? 0 : Math.floor(next() * 6)));
+        const insert = next() < 0.7 ? pieces[Math.floor(next() * 3)] : pieces[Math.floor(next() * pieces.length)];
+        const prefix = at;
+        const suffix = text.length - end;
+        text = text.slice(0, at) + insert + text.slice(end);
+        index = LineIndex.edited(index, text, prefix, suffix);
+        const fresh = new LineIndex(text);
+        assert.strictEqual(index.lineCount, fresh.lineCount, `seed ${seed}, step ${step}`);
+        for (let line = 0; line < fresh.lineCount; line++) {
+          assert.strictEqual(index.lineStart(line), fresh.lineStart(line), `seed ${seed}, step ${step}, line ${line}`);
+          assert.strictEqual(index.lineEnd(line), fresh.lineEnd(line), `seed ${seed}, step ${step}, line ${line}`);
+        }
+        for (let k = 0; k < 10; k++) {
+          const offset = Math.floor(next() * (text.length + 2));
+          assert.deepStrictEqual(index.positionAt(offset), fresh.positionAt(offset), `seed ${seed}, step ${step}, offset ${offset}`);
+        }
+      }
+    }
+  });
+
+  it('leaves the index it was made from as it was', () => {
+    const text = 'a\nbb\nccc\n';
+    const before = new LineIndex(text);
+    const after = LineIndex.edited(before, 'a\nbXb\nccc\n', 3, 6);
+    LineIndex.edited(after, 'a\nbX\nb\nccc\n', 4, 6);
+    assert.deepStrictEqual([0, 1, 2, 3].map((line) => before.lineStart(line)), [0, 2, 5, 9]);
+    assert.deepStrictEqual([0, 1, 2, 3].map((line) => after.lineStart(line)), [0, 2, 6, 10]);
+  });
+});

@@ -41,19 +41,55 @@ export function findProblems(file: ParsedFile): Finding[] {
     });
     return findings;
   }
-  for (const document of file.documents) {
-    const base = document.span[0];
-    let relative = document.memo.get(FINDINGS_MEMO) as Finding[] | undefined;
-    if (!relative) {
-      relative = documentFindings(document, file.text).map((f) => ({ ...f, span: [f.span[0] - base, f.span[1] - base] as const }));
-      document.memo.set(FINDINGS_MEMO, relative);
+  const documents = file.documents;
+  const n = documents.length;
+  // The documents the last parse of this file kept, at its start and at its end, have the
+  // findings they had: only the documents between them are looked at, so that a keystroke in
+  // a file of thousands of documents does not visit every one of them.
+  const earlier = n > 0 ? (lineages.get(documents[0]) ?? lineages.get(documents[n - 1])) : undefined;
+  const relative: (readonly Finding[])[] = new Array(n);
+  let head = 0;
+  let tail = 0;
+  if (earlier) {
+    const m = earlier.documents.length;
+    while (head < n && head < m && documents[head] === earlier.documents[head]) relative[head] = earlier.relative[head++];
+    while (tail < n - head && tail < m - head && documents[n - 1 - tail] === earlier.documents[m - 1 - tail]) {
+      relative[n - 1 - tail] = earlier.relative[m - 1 - tail];
+      tail++;
     }
-    for (const finding of relative) findings.push({ ...finding, span: [finding.span[0] + base, finding.span[1] + base] });
+  }
+  for (let k = head; k < n - tail; k++) {
+    const document = documents[k];
+    let found = document.memo.get(FINDINGS_MEMO) as Finding[] | undefined;
+    if (!found) {
+      const base = document.span[0];
+      found = documentFindings(document, file.text).map((f) => ({ ...f, span: [f.span[0] - base, f.span[1] - base] as const }));
+      document.memo.set(FINDINGS_MEMO, found);
+    }
+    relative[k] = found.length > 0 ? found : NONE;
+  }
+  if (n > 0) {
+    const lineage = { documents, relative };
+    lineages.set(documents[0], lineage);
+    lineages.set(documents[n - 1], lineage);
+  }
+  for (let k = 0; k < n; k++) {
+    const found = relative[k];
+    if (found === NONE) continue;
+    const base = documents[k].span[0];
+    for (const finding of found) findings.push({ ...finding, span: [finding.span[0] + base, finding.span[1] + base] });
   }
   return findings;
 }
 
 const FINDINGS_MEMO = 'validation.findings';
+const NONE: readonly Finding[] = [];
+
+/**
+ * The findings per document of the last file whose first or last document this is: the next
+ * parse of the same file keeps most documents (the same objects), and their findings with them.
+ */
+const lineages = new WeakMap<ParsedDocument, { documents: readonly ParsedDocument[]; relative: readonly (readonly Finding[])[] }>();
 
 function documentFindings(document: ParsedDocument, text: string): Finding[] {
   if (document.errors.length > 0) {

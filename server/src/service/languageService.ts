@@ -3,9 +3,9 @@ import { getCodeActions } from './codeActions';
 import { CompletionContext, getCompletions } from './completion';
 import { defaultServiceSettings, findProblems, ServiceSettings, toDiagnostics } from './diagnostics';
 import { defaultParseOptions, EditHint, ParsedFile, parseFile, ParseOptions } from './parse/parseFile';
-import { analyseFile, FileAnalysis, WorkspaceFile } from './lint/context';
+import { analyseFileSteps, drain, FileAnalysis, WorkspaceFile } from './lint/context';
 import { defaultDnsSettings, DnsSettings } from './lint/dns';
-import { lintPolicies } from './lint/policyLint';
+import { lintPolicySteps } from './lint/policyLint';
 import { getSemanticCodeActions } from './lint/fixes';
 import { getHover } from './hover';
 import type { CodeLens, Hover, Range } from 'vscode-languageserver-types';
@@ -25,6 +25,11 @@ export interface LanguageService {
   parse(text: string, previous?: ParsedFile, hint?: EditHint): ParsedFile;
   /** API-server validation, plus what the policies do when seen with the rest of the workspace. */
   validate(file: ParsedFile, context?: FileContext, options?: ValidateOptions): Diagnostic[];
+  /**
+   * `validate`, in steps: the work stops at each yield, so that a caller can give other work
+   * (a keystroke) a turn, or drop the rest once the file has changed. Gives what `validate` gives.
+   */
+  validateSteps(file: ParsedFile, context?: FileContext, options?: ValidateOptions): Generator<void, Diagnostic[]>;
   codeActions(file: ParsedFile, uri: string, diagnostics: readonly Diagnostic[], context?: FileContext, range?: Range): CodeAction[];
   hover(file: ParsedFile, offset: number, context?: FileContext): Hover | null;
   /** Completion at an offset or an LSP position; an internal failure gives an empty list, never an exception. */
@@ -47,10 +52,16 @@ export interface ValidateOptions {
   semantic?: boolean;
 }
 
-/** How many NetworkPolicies a file holds; the server uses it to decide how eagerly to analyse. */
-export function policyCount(file: ParsedFile): number {
+/**
+ * How many NetworkPolicies a file holds; the server uses it to decide how eagerly to analyse.
+ * Counting stops past `atMost`, so that asking "more than 200?" does not visit every document.
+ */
+export function policyCount(file: ParsedFile, atMost = Infinity): number {
   let count = 0;
-  for (const document of file.documents) for (const kind of document.kinds) if (kind === 'NetworkPolicy') count++;
+  for (const document of file.documents) {
+    for (const kind of document.kinds) if (kind === 'NetworkPolicy') count++;
+    if (count > atMost) break;
+  }
   return count;
 }
 
@@ -66,21 +77,36 @@ export function createLanguageService(options: Partial<LanguageServiceOptions> =
   const settings: LanguageServiceOptions = { ...defaultLanguageServiceOptions, ...options };
   // One analysis per parsed file and workspace snapshot, shared by diagnostics, hovers and fixes.
   const analyses = new WeakMap<ParsedFile, { uri: string; workspace?: readonly WorkspaceFile[]; analysis: FileAnalysis }>();
-  const analyse = (file: ParsedFile, context: FileContext): FileAnalysis => {
+  function* analyseSteps(file: ParsedFile, context: FileContext): Generator<void, FileAnalysis> {
     const hit = analyses.get(file);
     if (hit && hit.uri === context.uri && hit.workspace === context.workspace) return hit.analysis;
-    const analysis = analyseFile(file, { uri: context.uri, workspace: context.workspace, dns: settings.dns, defaultNamespace: settings.defaultNamespace });
+    const analysis = yield* analyseFileSteps(file, { uri: context.uri, workspace: context.workspace, dns: settings.dns, defaultNamespace: settings.defaultNamespace });
     analyses.set(file, { uri: context.uri, workspace: context.workspace, analysis });
     return analysis;
-  };
+  }
+  const analyse = (file: ParsedFile, context: FileContext): FileAnalysis => drain(analyseSteps(file, context));
+  /** Findings turned into diagnostics this many at a time. */
+  const DIAGNOSTICS_PER_STEP = 1000;
+  function* validateSteps(file: ParsedFile, context: FileContext = defaultContext, validateOptions: ValidateOptions = {}): Generator<void, Diagnostic[]> {
+    const findings = findProblems(file);
+    if (!file.tooLarge && validateOptions.semantic !== false) {
+      yield;
+      const analysis = yield* analyseSteps(file, context);
+      findings.push(...(yield* lintPolicySteps(analysis)));
+    }
+    if (findings.length <= DIAGNOSTICS_PER_STEP) return toDiagnostics(findings, file, settings);
+    const diagnostics: Diagnostic[] = [];
+    for (let start = 0; start < findings.length; start += DIAGNOSTICS_PER_STEP) {
+      yield;
+      for (const diagnostic of toDiagnostics(findings.slice(start, start + DIAGNOSTICS_PER_STEP), file, settings)) diagnostics.push(diagnostic);
+    }
+    return diagnostics;
+  }
   const defaultContext: FileContext = { uri: 'file' };
   return {
     parse: (text, previous, hint) => parseFile(text, settings.parse, previous, hint),
-    validate: (file, context = defaultContext, validateOptions = {}) => {
-      const findings = findProblems(file);
-      if (!file.tooLarge && validateOptions.semantic !== false) findings.push(...lintPolicies(analyse(file, context)));
-      return toDiagnostics(findings, file, settings);
-    },
+    validate: (file, context, validateOptions) => drain(validateSteps(file, context, validateOptions)),
+    validateSteps,
     codeActions: (file, uri, diagnostics, context, range) => [
       ...getCodeActions(file, uri, diagnostics),
       ...(file.tooLarge ? [] : getSemanticCodeActions(analyse(file, context ?? { uri }), diagnostics, range)),

@@ -1,9 +1,9 @@
-import { buildClusterModel } from '../model/build';
 import type { ClusterModel, Direction, PeerInfo, PolicyInfo, PortInfo, RuleInfo } from '../model/types';
 import type { Manifest, ParsedFile } from '../parse/parseFile';
 import { child, YMap, YNode } from '../parse/yamlView';
 import { Analyzer, createAnalyzer } from '../semantics/analyzer';
 import { DnsSettings, defaultDnsSettings } from './dns';
+import { fileModelSteps, joinFileModels, ModelPart } from './modelPieces';
 
 /** Other files of the workspace, already parsed; the file being analysed is not among them. */
 export interface WorkspaceFile {
@@ -37,32 +37,114 @@ export interface FileAnalysis {
  */
 const sharedModels = new WeakMap<readonly WorkspaceFile[], { defaultNamespace: string; model: ClusterModel; analyzer: Analyzer }>();
 
+/** Runs steps to the end, at once. */
+export function drain<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The model of files in this order, joined from each file's model (read once per parse of the file). */
+function* joinFiles(files: readonly WorkspaceFile[], defaultNamespace: string): Generator<void, ClusterModel> {
+  const parts: ModelPart[] = [];
+  for (const w of files) parts.push({ file: w.uri, parsed: w.parsed, model: yield* fileModelSteps(w.uri, w.parsed, defaultNamespace) });
+  return joinFileModels(parts, defaultNamespace);
+}
+
+/**
+ * The last engine built, while something else keeps it: the next snapshot (one file changed)
+ * usually has the same pods, and the engine takes what depends on them alone from it.
+ */
+let lastAnalyzer: WeakRef<Analyzer> | undefined;
+
+/** Policies an engine is built for between two turns: a larger model's engine is built in stages. */
+const POLICIES_PER_STAGE = 1500;
+
+/**
+ * The engine of a model, built in stages for a model of many policies, yielding between them:
+ * each stage is an engine for more of the policies, taking what the stage before computed.
+ */
+function* analyzerInStages(model: ClusterModel, previous?: Analyzer): Generator<void, Analyzer> {
+  for (let end = POLICIES_PER_STAGE; end + POLICIES_PER_STAGE / 2 < model.policies.length; end += POLICIES_PER_STAGE) {
+    previous = createAnalyzer({ ...model, policies: model.policies.slice(0, end) }, previous);
+    yield;
+  }
+  return createAnalyzer(model, previous);
+}
+
+/**
+ * The engine of a workspace model, taking what it can from the last engine built. When that
+ * one shares the policies (one changed file of a workspace), little is left to compute and it
+ * is built at once; otherwise (a large file read again) in stages.
+ */
+function* analyzerSteps(model: ClusterModel): Generator<void, Analyzer> {
+  const previous = lastAnalyzer?.deref();
+  const shared = previous !== undefined && previous.pods.length === model.pods.length && model.policies.length > 0 && previous.model.policies[0] === model.policies[0];
+  const analyzer = shared ? createAnalyzer(model, previous) : yield* analyzerInStages(model, previous);
+  lastAnalyzer = new WeakRef(analyzer);
+  return analyzer;
+}
+
 /** The model and engine of a whole workspace snapshot, built once per snapshot. */
 export function workspaceModel(workspace: readonly WorkspaceFile[], defaultNamespace = 'default'): { model: ClusterModel; analyzer: Analyzer } {
+  return drain(workspaceModelSteps(workspace, defaultNamespace));
+}
+
+/** `workspaceModel`, yielding now and then (between files, and between pieces of a large file). */
+export function* workspaceModelSteps(workspace: readonly WorkspaceFile[], defaultNamespace = 'default'): Generator<void, { model: ClusterModel; analyzer: Analyzer }> {
   let shared = sharedModels.get(workspace);
   if (!shared || shared.defaultNamespace !== defaultNamespace) {
-    const built = buildClusterModel(workspace.map((w) => ({ file: w.uri, parsed: w.parsed })), { defaultNamespace });
-    shared = { defaultNamespace, model: built, analyzer: createAnalyzer(built) };
+    const built = yield* joinFiles(workspace, defaultNamespace);
+    yield;
+    const analyzer = yield* analyzerSteps(built);
+    // Another caller working on the same snapshot between the steps may have got there first.
+    const meanwhile = sharedModels.get(workspace);
+    if (meanwhile && meanwhile.defaultNamespace === defaultNamespace) return meanwhile;
+    shared = { defaultNamespace, model: built, analyzer };
     sharedModels.set(workspace, shared);
+    yield;
   }
   return shared;
 }
 
 export function analyseFile(file: ParsedFile, options: AnalysisOptions): FileAnalysis {
+  return drain(analyseFileSteps(file, options));
+}
+
+/** `analyseFile`, yielding now and then, for a caller that gives other work a turn meanwhile. */
+export function* analyseFileSteps(file: ParsedFile, options: AnalysisOptions): Generator<void, FileAnalysis> {
   const defaultNamespace = options.defaultNamespace ?? 'default';
   const workspace = options.workspace ?? [];
   let model: ClusterModel;
   let analyzer: Analyzer;
   if (workspace.some((w) => w.uri === options.uri && w.parsed === file)) {
-    ({ model, analyzer } = workspaceModel(workspace, defaultNamespace));
+    ({ model, analyzer } = yield* workspaceModelSteps(workspace, defaultNamespace));
   } else {
-    const inputs = [{ file: options.uri, parsed: file }];
-    for (const other of workspace) if (other.uri !== options.uri) inputs.push({ file: other.uri, parsed: other.parsed });
-    model = buildClusterModel(inputs, { defaultNamespace });
-    analyzer = createAnalyzer(model);
+    model = yield* joinFiles([{ uri: options.uri, parsed: file }, ...workspace.filter((other) => other.uri !== options.uri)], defaultNamespace);
+    yield;
+    analyzer = yield* analyzerSteps(model);
   }
-  const policies = model.policies.filter((p) => p.location.file === options.uri).sort((a, b) => a.location.span[0] - b.location.span[0]);
+  const policies = policiesByFile(model).get(options.uri) ?? [];
   return { uri: options.uri, file, model, analyzer, dns: options.dns ?? defaultDnsSettings, policies };
+}
+
+const byFile = new WeakMap<ClusterModel, Map<string, PolicyInfo[]>>();
+
+/** The policies of a model by the file they are written in, each file's in source order. */
+function policiesByFile(model: ClusterModel): Map<string, PolicyInfo[]> {
+  let index = byFile.get(model);
+  if (!index) {
+    index = new Map();
+    for (const policy of model.policies) {
+      const list = index.get(policy.location.file);
+      if (list) list.push(policy);
+      else index.set(policy.location.file, [policy]);
+    }
+    for (const list of index.values()) list.sort((a, b) => a.location.span[0] - b.location.span[0]);
+    byFile.set(model, index);
+  }
+  return index;
 }
 
 /** The manifest a policy was read from. */

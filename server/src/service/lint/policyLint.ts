@@ -6,7 +6,7 @@ import { Analyzer, createAnalyzer } from '../semantics/analyzer';
 import { describePeer, describePorts, describeSelectorConditions } from '../semantics/render';
 import { selectorMatches } from '../semantics/selectors';
 import { headSpan, Finding } from '../validation/finding';
-import { FileAnalysis, manifestOf, peerNode, portNode, ruleNode, specOf } from './context';
+import { drain, FileAnalysis, manifestOf, peerNode, portNode, ruleNode, specOf } from './context';
 import { dnsAllowed, dnsEndpoints, dnsTarget, labelsSatisfying } from './dns';
 import { detectCnis, enforcingCniNames } from './cni';
 import { definedBy } from '../model/sources';
@@ -16,18 +16,26 @@ import { definedBy } from '../model/sources';
  * the forms that surprise people. Each finding carries the indices its quick fix needs.
  */
 export function lintPolicies(analysis: FileAnalysis): Finding[] {
+  return drain(lintPolicySteps(analysis));
+}
+
+/** `lintPolicies` one policy at a time: it yields after each, so that a caller can give other work a turn. */
+export function* lintPolicySteps(analysis: FileAnalysis): Generator<void, Finding[]> {
   const findings: Finding[] = [];
   const linter = new PolicyLinter(analysis, findings);
   const plugins = new Map<string, ReturnType<typeof networkPlugin>>();
   // A document with a syntax error is being typed: its first error says enough.
   const broken = analysis.file.documents.filter((d) => d.errors.length > 0).map((d) => d.span);
+  yield;
   for (const policy of analysis.policies) {
     if (broken.some(([start, end]) => policy.location.span[0] >= start && policy.location.span[0] <= end)) continue;
+    if (linter.needsStandIns(policy)) yield* linter.standInSteps();
     linter.lint(policy);
     const folder = folderOf(policy.location.file);
     if (!plugins.has(folder)) plugins.set(folder, networkPlugin(analysis.model, folder));
     const cni = plugins.get(folder);
     if (cni && !cni.enforces) linter.cniNotEnforcing(policy, cni.daemonSet);
+    yield;
   }
   return findings;
 }
@@ -91,7 +99,16 @@ class PolicyLinter {
    * Stand-in pods for the policies of this file that select no pod the workspace knows, all
    * in one extra model, so that the engine is built once rather than once per policy.
    */
-  private standIns(): { pods: Map<PolicyInfo, PodInfo> ; analyzer: Analyzer } {
+  private standIns(): { pods: Map<PolicyInfo, PodInfo>; analyzer: Analyzer } {
+    return this.standInCache ?? drain(this.standInSteps());
+  }
+
+  /** Whether linting this policy may need the stand-ins (see dns): they are then built ahead, in steps. */
+  needsStandIns(policy: PolicyInfo): boolean {
+    return !this.standInCache && policy.policyTypes.egress && policy.egress.length > 0 && this.analysis.analyzer.selectedPods(policy).length === 0;
+  }
+
+  *standInSteps(): Generator<void, { pods: Map<PolicyInfo, PodInfo>; analyzer: Analyzer }> {
     if (this.standInCache) return this.standInCache;
     const pods = new Map<PolicyInfo, PodInfo>();
     for (const policy of this.analysis.policies) {
@@ -113,6 +130,7 @@ class PolicyLinter {
       });
     }
     const model: ClusterModel = { ...this.analysis.model, pods: [...this.analysis.model.pods, ...pods.values()] };
+    yield;
     this.standInCache = { pods, analyzer: pods.size > 0 ? createAnalyzer(model) : this.analysis.analyzer };
     return this.standInCache;
   }
