@@ -8,7 +8,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
 } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { EditorDocument } from './editorDocument';
 import { createLanguageService, LanguageService } from './service/languageService';
 import { completionTriggerCharacters, workspaceLabels } from './service/completion';
 import type { ParsedFile } from './service/parse/parseFile';
@@ -43,16 +43,18 @@ export function startServer(connection: Connection): void {
    * parse cache, read off the editor's change events, so that a re-parse knows where to look.
    */
   const unchanged = new Map<string, { since: number; prefix: number; suffix: number }>();
-  const documents = new TextDocuments<TextDocument>({
-    create: (uri, languageId, version, content) => TextDocument.create(uri, languageId, version, content),
+  const documents = new TextDocuments<EditorDocument>({
+    create: (uri, languageId, version, content) => EditorDocument.create(uri, languageId, version, content),
     update: (document, changes, version) => {
       const track = unchanged.get(document.uri);
       let current = document;
       for (const change of changes) {
         if (track) {
           if ('range' in change) {
-            const start = current.offsetAt(change.range.start);
-            const end = current.offsetAt(change.range.end);
+            const from = current.offsetAt(change.range.start);
+            const to = current.offsetAt(change.range.end);
+            const start = Math.min(from, to);
+            const end = Math.max(from, to);
             track.prefix = Math.min(track.prefix, start);
             track.suffix = Math.min(track.suffix, current.getText().length - end);
           } else {
@@ -60,7 +62,7 @@ export function startServer(connection: Connection): void {
             track.suffix = 0;
           }
         }
-        current = TextDocument.update(current, [change], version);
+        current = current.update([change], version);
       }
       return current;
     },
@@ -134,12 +136,13 @@ export function startServer(connection: Connection): void {
     for (const document of documents.all()) if (document.uri !== except) schedule(document.uri, delay);
   }
 
-  function parsed(document: TextDocument): ParsedFile {
+  function parsed(document: EditorDocument): ParsedFile {
     const hit = cache.get(document.uri);
     if (hit && hit.version === document.version) return hit.parsed;
     const track = unchanged.get(document.uri);
     const hint = hit && track && track.since === hit.version ? { prefix: track.prefix, suffix: track.suffix } : undefined;
     const result = service.parse(document.getText(), hit?.parsed, hint);
+    document.useLines(result.text, result.lines);
     cache.set(document.uri, { version: document.version, parsed: result });
     unchanged.set(document.uri, { since: document.version, prefix: Infinity, suffix: Infinity });
     return result;

@@ -58,30 +58,9 @@ function* joinFiles(files: readonly WorkspaceFile[], defaultNamespace: string): 
  */
 let lastAnalyzer: WeakRef<Analyzer> | undefined;
 
-/** Policies an engine is built for between two turns: a larger model's engine is built in stages. */
-const POLICIES_PER_STAGE = 1500;
-
-/**
- * The engine of a model, built in stages for a model of many policies, yielding between them:
- * each stage is an engine for more of the policies, taking what the stage before computed.
- */
-function* analyzerInStages(model: ClusterModel, previous?: Analyzer): Generator<void, Analyzer> {
-  for (let end = POLICIES_PER_STAGE; end + POLICIES_PER_STAGE / 2 < model.policies.length; end += POLICIES_PER_STAGE) {
-    previous = createAnalyzer({ ...model, policies: model.policies.slice(0, end) }, previous);
-    yield;
-  }
-  return createAnalyzer(model, previous);
-}
-
-/**
- * The engine of a workspace model, taking what it can from the last engine built. When that
- * one shares the policies (one changed file of a workspace), little is left to compute and it
- * is built at once; otherwise (a large file read again) in stages.
- */
-function* analyzerSteps(model: ClusterModel): Generator<void, Analyzer> {
-  const previous = lastAnalyzer?.deref();
-  const shared = previous !== undefined && previous.pods.length === model.pods.length && model.policies.length > 0 && previous.model.policies[0] === model.policies[0];
-  const analyzer = shared ? createAnalyzer(model, previous) : yield* analyzerInStages(model, previous);
+/** The engine of a workspace model, taking what it can from the last engine built. */
+function analyzerFor(model: ClusterModel): Analyzer {
+  const analyzer = createAnalyzer(model, lastAnalyzer?.deref());
   lastAnalyzer = new WeakRef(analyzer);
   return analyzer;
 }
@@ -97,7 +76,7 @@ export function* workspaceModelSteps(workspace: readonly WorkspaceFile[], defaul
   if (!shared || shared.defaultNamespace !== defaultNamespace) {
     const built = yield* joinFiles(workspace, defaultNamespace);
     yield;
-    const analyzer = yield* analyzerSteps(built);
+    const analyzer = analyzerFor(built);
     // Another caller working on the same snapshot between the steps may have got there first.
     const meanwhile = sharedModels.get(workspace);
     if (meanwhile && meanwhile.defaultNamespace === defaultNamespace) return meanwhile;
@@ -123,28 +102,33 @@ export function* analyseFileSteps(file: ParsedFile, options: AnalysisOptions): G
   } else {
     model = yield* joinFiles([{ uri: options.uri, parsed: file }, ...workspace.filter((other) => other.uri !== options.uri)], defaultNamespace);
     yield;
-    analyzer = yield* analyzerSteps(model);
+    analyzer = analyzerFor(model);
   }
-  const policies = policiesByFile(model).get(options.uri) ?? [];
+  const policies = policiesOf(model, options.uri);
   return { uri: options.uri, file, model, analyzer, dns: options.dns ?? defaultDnsSettings, policies };
 }
 
-const byFile = new WeakMap<ClusterModel, Map<string, PolicyInfo[]>>();
+const byFile = new WeakMap<ClusterModel, Map<string, { policies: PolicyInfo[]; sorted: boolean }>>();
 
-/** The policies of a model by the file they are written in, each file's in source order. */
-function policiesByFile(model: ClusterModel): Map<string, PolicyInfo[]> {
+/** The policies of a model written in one file, in source order; the model's policies are grouped by file once. */
+function policiesOf(model: ClusterModel, file: string): PolicyInfo[] {
   let index = byFile.get(model);
   if (!index) {
     index = new Map();
     for (const policy of model.policies) {
-      const list = index.get(policy.location.file);
-      if (list) list.push(policy);
-      else index.set(policy.location.file, [policy]);
+      const entry = index.get(policy.location.file);
+      if (entry) entry.policies.push(policy);
+      else index.set(policy.location.file, { policies: [policy], sorted: false });
     }
-    for (const list of index.values()) list.sort((a, b) => a.location.span[0] - b.location.span[0]);
     byFile.set(model, index);
   }
-  return index;
+  const entry = index.get(file);
+  if (!entry) return [];
+  if (!entry.sorted) {
+    entry.policies.sort((a, b) => a.location.span[0] - b.location.span[0]);
+    entry.sorted = true;
+  }
+  return entry.policies;
 }
 
 /** The manifest a policy was read from. */

@@ -9,7 +9,10 @@ import type { ParsedFile } from '../parse/parseFile';
  * file again. The join gives what `buildClusterModel` over all the files in order gives: a
  * later object replaces an earlier one with the same identity (and a warning says so), a
  * namespace takes the labels of its last Namespace object and the place it was first
- * referred to.
+ * referred to. One difference, in the warnings alone: when a file defines an object twice
+ * and an earlier file defines it too, the builder warns at both of the file's definitions,
+ * the join twice at the last one (a file's model keeps only its last definition). Nothing
+ * reads a workspace model's warnings.
  */
 export interface ModelPart {
   /** The name locations are reported under. */
@@ -97,8 +100,8 @@ const kinds: readonly Kind[] = ['pods', 'services', 'policies'];
  */
 class Join {
   private parts: readonly ModelPart[];
-  /** Per kind: the parts defining each identity, in ascending order. */
-  private readonly definers: Record<Kind, Map<string, number[]>> = { pods: new Map(), services: new Map(), policies: new Map() };
+  /** Per kind: the part defining each identity, or the parts in ascending order when several do. */
+  private readonly definers: Record<Kind, Map<string, number | number[]>> = { pods: new Map(), services: new Map(), policies: new Map() };
   /** Per part: the objects of each kind it contributes, and its warnings. */
   private runs: { pods: readonly PodInfo[]; services: readonly ServiceInfo[]; policies: readonly PolicyInfo[]; warnings: readonly ModelWarning[] }[] = [];
   private namespaces: Map<string, NamespaceInfo> = new Map();
@@ -144,7 +147,13 @@ class Join {
     }
     this.parts = parts;
     // Parts that define a touched identity may gain or lose an object, or a warning.
-    for (const kind of kinds) for (const id of touched[kind]) for (const k of this.definers[kind].get(id) ?? []) affected.add(k);
+    for (const kind of kinds) {
+      for (const id of touched[kind]) {
+        const parts = this.definers[kind].get(id);
+        if (typeof parts === 'number') affected.add(parts);
+        else for (const k of parts ?? []) affected.add(k);
+      }
+    }
     const before = this.namespaceWarnings;
     this.joinNamespaces();
     for (let k = 0; k < parts.length; k++) if ((before[k]?.length ?? 0) + (this.namespaceWarnings[k]?.length ?? 0) > 0) affected.add(k);
@@ -172,34 +181,49 @@ class Join {
   }
 
   private define(kind: Kind, id: string, k: number): void {
-    const list = this.definers[kind].get(id);
-    if (!list) this.definers[kind].set(id, [k]);
-    else if (list[list.length - 1] < k) list.push(k);
-    else if (!list.includes(k)) {
-      list.push(k);
-      list.sort((a, b) => a - b);
+    const map = this.definers[kind];
+    const parts = map.get(id);
+    if (parts === undefined) map.set(id, k);
+    else if (typeof parts === 'number') {
+      if (parts !== k) map.set(id, parts < k ? [parts, k] : [k, parts]);
+    } else if (parts[parts.length - 1] < k) parts.push(k);
+    else if (!parts.includes(k)) {
+      parts.push(k);
+      parts.sort((a, b) => a - b);
     }
   }
 
   private undefine(kind: Kind, id: string, k: number): void {
-    const list = this.definers[kind].get(id);
-    if (!list) return;
-    const at = list.indexOf(k);
-    if (at >= 0) list.splice(at, 1);
-    if (list.length === 0) this.definers[kind].delete(id);
+    const map = this.definers[kind];
+    const parts = map.get(id);
+    if (parts === k) map.delete(id);
+    else if (typeof parts === 'object') {
+      const rest = parts.filter((part) => part !== k);
+      map.set(id, rest.length === 1 ? rest[0] : rest);
+    }
+  }
+
+  /** The first and the last part defining an identity. */
+  private first(kind: Kind, id: string): number {
+    const parts = this.definers[kind].get(id)!;
+    return typeof parts === 'number' ? parts : parts[0];
+  }
+
+  private last(kind: Kind, id: string): number {
+    const parts = this.definers[kind].get(id)!;
+    return typeof parts === 'number' ? parts : parts[parts.length - 1];
   }
 
   /** What part k contributes: its objects no later part defines, its warnings. */
   private runOf(k: number): Join['runs'][number] {
     const model = this.parts[k].model;
-    const survives = (kind: Kind) => (object: { id: string }) => {
-      const list = this.definers[kind].get(object.id)!;
-      return list[list.length - 1] === k;
+    const keep = <T extends { id: string }>(kind: Kind, objects: readonly T[]): readonly T[] => {
+      for (const object of objects) if (this.last(kind, object.id) !== k) return objects.filter((o) => this.last(kind, o.id) === k);
+      return objects;
     };
-    const keep = <T extends { id: string }>(kind: Kind, objects: readonly T[]): readonly T[] => (objects.every(survives(kind)) ? objects : objects.filter(survives(kind)));
     // Warnings in the order the builder would have met them: by place in the file.
     const extra: ModelWarning[] = [...(this.namespaceWarnings[k] ?? [])];
-    const earlier = (kind: Kind, id: string) => this.definers[kind].get(id)![0] < k;
+    const earlier = (kind: Kind, id: string) => this.first(kind, id) < k;
     for (const pod of model.pods) if (earlier('pods', pod.id)) extra.push({ message: `${podWhat(pod)} ${DUPLICATE}`, location: pod.location });
     for (const service of model.services) if (earlier('services', service.id)) extra.push({ message: `Service ${service.id} ${DUPLICATE}`, location: service.location });
     for (const policy of model.policies) if (earlier('policies', policy.id)) extra.push({ message: `NetworkPolicy ${policy.id} ${DUPLICATE}`, location: policy.location });
