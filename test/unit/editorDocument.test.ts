@@ -1,19 +1,12 @@
 import * as assert from 'assert';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EditorDocument } from '../../server/src/editorDocument';
+import { seeded } from '../fuzz/mutate';
 
 /** The server's open documents must answer as vscode-languageserver-textdocument's do (where its answers are right). */
 describe('EditorDocument (the server\'s open documents)', () => {
-  function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  /** The fuzzer's seeded generator, so that a failure can be replayed. */
+  const random = seeded;
 
   it('applies incremental and full changes as TextDocument does, and answers positions alike', () => {
     const pieces = ['x', '', 'ab', '\n', '\r\n', '\r', 'a\nb\r\nc', '  app: web\n'];

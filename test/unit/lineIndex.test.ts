@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import { LineIndex } from '../../server/src/service/text/lineIndex';
+import { seeded } from '../fuzz/mutate';
 
 describe('LineIndex (offsets <-> LSP positions)', () => {
   it('counts UTF-16 code units, so an astral character is two characters wide', () => {
@@ -35,17 +36,8 @@ describe('LineIndex (offsets <-> LSP positions)', () => {
 });
 
 describe('LineIndex.edited (line starts kept across edits)', () => {
-  /** A small deterministic generator, so that a failure can be replayed. */
-  function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  /** The fuzzer's seeded generator, so that a failure can be replayed. */
+  const random = seeded;
 
   it('answers as a fresh index would through hundreds of edits, keystrokes within a line among them', () => {
     const pieces = ['x', 'y', '', 'ab', '\n', '\r\n', '\r', 'a\nb', 'zz'];
