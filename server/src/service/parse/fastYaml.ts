@@ -1,5 +1,5 @@
 import { Document, DocumentOptions, isScalar, ScalarTag, SchemaOptions } from 'yaml';
-import { scalarKey, scalarView, Span, YEntry, YMap, YNode, YScalar, YSeq } from './yamlView';
+import { CompactEntry, CompactMap, CompactScalar, CompactSeq, detach, fit, scalarKey, scalarValue, Span, YEntry, YMap, YNode, YScalar, YSeq } from './yamlView';
 
 /**
  * A fast reader for the YAML that Kubernetes manifests are nearly always written in: block
@@ -222,11 +222,11 @@ class Reader {
         this.noContinuation(line, column);
         next = line + 1;
       }
-      entries.push({ key: scalarKey(keyNode), keySpan: keyNode.span, value });
+      entries.push(new CompactEntry(scalarKey(keyNode), keyNode.start, keyNode.end, value));
       mapEnd = value.span[1];
       const following = this.nextContent(next);
       if (following >= this.lineCount || this.indents[following] < column) {
-        return [{ kind: 'map', span: [mapStart, mapEnd], flow: false, entries }, this.leave(following)];
+        return [new CompactMap(mapStart, mapEnd, false, fit(entries)), this.leave(following)];
       }
       if (this.indents[following] > column) giveUp();
       line = following;
@@ -276,7 +276,7 @@ class Reader {
       const dashAt = indent >= 0 ? this.starts[following] + indent : -1;
       if (indent !== column || text.charCodeAt(dashAt) !== DASH || !(dashAt + 1 === this.lineEnd(following) || text.charCodeAt(dashAt + 1) === SPACE)) {
         if (indent > column) giveUp();
-        return [{ kind: 'seq', span: [seqStart, item.span[1]], flow: false, items }, this.leave(following)];
+        return [new CompactSeq(seqStart, item.span[1], false, fit(items)), this.leave(following)];
       }
       line = following;
     }
@@ -286,7 +286,7 @@ class Reader {
    * If a mapping key starts at `at`: the key and the offset of its `:`. A key is a plain or
    * quoted scalar on one line followed by `:` and a space or the line's end.
    */
-  private keyAt(at: number, end: number): [YScalar, number] | undefined {
+  private keyAt(at: number, end: number): [CompactScalar, number] | undefined {
     const text = this.text;
     const c = text[at];
     if (c === '"' || c === "'") {
@@ -326,7 +326,7 @@ class Reader {
   }
 
   /** A scalar that fills the rest of its line (but for a comment). */
-  private inlineScalar(at: number, end: number): YScalar {
+  private inlineScalar(at: number, end: number): CompactScalar {
     const text = this.text;
     const c = text[at];
     if (c === '"' || c === "'") {
@@ -372,17 +372,17 @@ class Reader {
     }
   }
 
-  private quoted(at: number, close: number): YScalar {
+  private quoted(at: number, close: number): CompactScalar {
     const text = this.text;
     const double = text[at] === '"';
     let value = text.slice(at + 1, close - 1);
     if (!double && value.includes("''")) value = value.replace(/''/g, "'");
-    return { kind: 'scalar', span: [at, close], value, source: value, style: double ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE' };
+    return new CompactScalar(at, close, value, value, double ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE');
   }
 
-  private plain(at: number, end: number, atKey: boolean): YScalar {
+  private plain(at: number, end: number, atKey: boolean): CompactScalar {
     const source = intern(this.text.slice(at, end));
-    return scalarView(resolvePlain(source, atKey, this.tags), source, 'PLAIN', [at, end]);
+    return new CompactScalar(at, end, scalarValue(resolvePlain(source, atKey, this.tags), source, 'PLAIN'), source, 'PLAIN');
   }
 
   /**
@@ -401,7 +401,7 @@ class Reader {
       if (i >= end) giveUp();
       if (text[i] === closer) {
         this.depth--;
-        return map ? [{ kind: 'map', span: [at, i + 1], flow: true, entries }, i + 1] : [{ kind: 'seq', span: [at, i + 1], flow: true, items }, i + 1];
+        return map ? [new CompactMap(at, i + 1, true, fit(entries)), i + 1] : [new CompactSeq(at, i + 1, true, fit(items)), i + 1];
       }
       if (map) {
         const [key, afterKey] = this.flowScalar(i, end, true);
@@ -415,7 +415,7 @@ class Reader {
           [value, j] = this.flowItem(j, end);
           j = this.skipSpaces(j, end);
         }
-        entries.push({ key: scalarKey(key), keySpan: key.span, value });
+        entries.push(new CompactEntry(scalarKey(key), key.start, key.end, value));
         i = j;
       } else {
         const [item, after] = this.flowItem(i, end);
@@ -440,7 +440,7 @@ class Reader {
   }
 
   /** A scalar inside a flow collection, and the offset after it. */
-  private flowScalar(at: number, end: number, atKey: boolean): [YScalar, number] {
+  private flowScalar(at: number, end: number, atKey: boolean): [CompactScalar, number] {
     const text = this.text;
     const c = text[at];
     if (c === '"' || c === "'") {
@@ -468,19 +468,21 @@ const interned = new Map<string, string>();
 
 /**
  * One copy of each short scalar: keys and values such as `apiVersion`, `TCP` or `app` repeat
- * thousands of times in a large file, and each would otherwise be a string of its own.
+ * thousands of times in a large file, and each would otherwise be a string of its own. The
+ * table outlives every text it read, so it keeps its own copies (see `detach`).
  */
 function intern(source: string): string {
   if (source.length > 32) return source;
   const known = interned.get(source);
   if (known !== undefined) return known;
   if (interned.size >= 50000) interned.clear();
-  interned.set(source, source);
-  return source;
+  const own = detach(source);
+  interned.set(own, own);
+  return own;
 }
 
-function nullScalar(at: number): YScalar {
-  return { kind: 'scalar', span: [at, at], value: null, source: '', style: 'PLAIN' };
+function nullScalar(at: number): CompactScalar {
+  return new CompactScalar(at, at, null, '', 'PLAIN');
 }
 
 const resolved = new Map<string, unknown>();
@@ -506,6 +508,8 @@ function resolvePlain(source: string, atKey: boolean, tags: ScalarTag[]): unknow
     if (isScalar(value)) value = value.value;
     if (failed || (typeof value === 'object' && value !== null && !(value instanceof Date)) || typeof value === 'symbol') giveUp();
   }
+  // Only interned sources are kept (see intern): a longer one could be a view into a whole text.
+  if (source.length > 32) return value;
   if (cache.size > 10000) cache.clear();
   cache.set(source, value);
   return value;

@@ -1,7 +1,7 @@
 import { isCollection, isPair, isScalar, parseAllDocuments, Document, DocumentOptions, ParseOptions as YamlParseOptions, SchemaOptions, ScalarTag, YAMLError } from 'yaml';
 import { LineIndex } from '../text/lineIndex';
 import { fastParseChunk, scalarTags } from './fastYaml';
-import { buildView, child, defaultViewLimits, Span, stringValue, ViewLimits, ViewResult, YMap, YNode } from './yamlView';
+import { buildView, child, defaultViewLimits, detach, Span, stringValue, ViewLimits, ViewResult, YMap, YNode } from './yamlView';
 
 /** One YAML document of a file. */
 export interface ParsedDocument {
@@ -160,7 +160,7 @@ export function parseFile(text: string, options: ParseOptions = defaultParseOpti
       for (const document of reused) document.move(chunk.start - document.chunk.start);
       documents.push(...reused);
     } else {
-      documents.push(...parseChunk(text, chunk, options.limits, !whole && options.reader !== 'yaml'));
+      documents.push(...parseChunk(text, chunk, options.limits, !whole && options.reader !== 'yaml', reusable !== undefined));
     }
   }
   documents.forEach((document, i) => document.setIndex(i));
@@ -221,7 +221,7 @@ function parseEdited(text: string, previous: ParsedFile, edit: EditHint, options
   if (/^%/m.test(text.slice(middleStart, middleEnd))) return undefined;
   const documents: Document_[] = [];
   for (let i = 0; i < head; i++) documents.push(...groups[i]);
-  for (const chunk of splitChunks(text, middleStart, middleEnd)) documents.push(...parseChunk(text, chunk, options.limits, options.reader !== 'yaml'));
+  for (const chunk of splitChunks(text, middleStart, middleEnd)) documents.push(...parseChunk(text, chunk, options.limits, options.reader !== 'yaml', true));
   for (let i = tail; i < groups.length; i++) {
     for (const document of groups[i]) {
       document.move(delta);
@@ -329,12 +329,22 @@ export function yamlChunk(chunkText: string, limits: ViewLimits): DocumentParts[
   return parts;
 }
 
-function parseChunk(text: string, chunk: ChunkBounds, limits: ViewLimits, allowFast: boolean): Document_[] {
+/**
+ * The documents of one chunk. With `own`, they are read from a copy of the chunk's text: the
+ * strings of a view are slices of the text they were read from and keep all of it in memory,
+ * so a document re-read after an edit must not keep the whole file of that version (a 5 MB
+ * file edited in fifty places would otherwise keep fifty versions).
+ */
+function parseChunk(text: string, chunk: ChunkBounds, limits: ViewLimits, allowFast: boolean, own = false): Document_[] {
   const bounds = { start: chunk.start, end: chunk.end };
-  const fast = allowFast ? fastDocuments(text, chunk.start, chunk.end, limits) : undefined;
-  if (fast) return fast.map((parsed) => new Document_(parsed.span, [], parsed.view, parsed.manifests, bounds));
+  if (!own) {
+    const fast = allowFast ? fastDocuments(text, chunk.start, chunk.end, limits) : undefined;
+    if (fast) return fast.map((parsed) => new Document_(parsed.span, [], parsed.view, parsed.manifests, bounds));
+  }
   const start = chunk.start;
-  return yamlChunk(text.slice(chunk.start, chunk.end), limits).map((parsed) => {
+  const chunkText = own ? detach(text.slice(chunk.start, chunk.end)) : text.slice(chunk.start, chunk.end);
+  const parts = (own && allowFast ? fastDocuments(chunkText, 0, chunkText.length, limits) : undefined) ?? yamlChunk(chunkText, limits);
+  return parts.map((parsed) => {
     shiftView(parsed.view, start);
     const move = (span: Span): Span => [span[0] + start, span[1] + start];
     for (const error of parsed.errors) error.span = move(error.span);

@@ -152,7 +152,7 @@ export function buildView(doc: Document.Parsed, limits: ViewLimits = defaultView
         }
       }
       const flow = Boolean(map.flow);
-      return { kind: 'map', span: blockEnd(spanOf(map), flow, entries.length > 0 && mergedEntries.length === 0 && !sawMerge ? lastEnd(entries[entries.length - 1]) : undefined), flow, entries };
+      return { kind: 'map', span: blockEnd(spanOf(map), flow, entries.length > 0 && mergedEntries.length === 0 && !sawMerge ? lastEnd(entries[entries.length - 1]) : undefined), flow, entries: fit(entries) };
     }
     if (isSeq(node)) {
       const seq = node as YAMLSeq;
@@ -174,13 +174,106 @@ export function buildView(doc: Document.Parsed, limits: ViewLimits = defaultView
  * does not read them as numbers.
  */
 export function scalarView(resolved: unknown, source: string, style: string, span: Span): YScalar {
+  return { kind: 'scalar', span, value: scalarValue(resolved, source, style), source, style };
+}
+
+/** What scalarView keeps as the value of a scalar the parser resolved to `resolved`. */
+export function scalarValue(resolved: unknown, source: string, style: string): ScalarValue {
   let value = resolved;
   if (value instanceof Date) value = source;
   else if (typeof value === 'number' && style === 'PLAIN' && source.includes(':')) value = source;
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint' && value !== null) {
     value = String(value);
   }
-  return { kind: 'scalar', span, value: value as ScalarValue, source, style };
+  return value as ScalarValue;
+}
+
+/*
+ * Compact nodes. A span is a two-element array, about 64 bytes; a 5,000-policy file has some
+ * 600,000 of them, a third of its view. The fast reader (fastYaml.ts) makes these classes
+ * instead: they keep the offsets as two numbers and build `span` when it is read, so a reader
+ * cannot tell them from the literal nodes built in this file. Setting `span` (parseFile.ts
+ * moves nodes) sets the numbers; `toJSON` gives the literal node's JSON.
+ */
+
+export class CompactScalar implements YScalar {
+  readonly kind = 'scalar';
+  constructor(
+    public start: number,
+    public end: number,
+    public value: ScalarValue,
+    public source: string,
+    public style: string,
+  ) {}
+  get span(): Span {
+    return [this.start, this.end];
+  }
+  set span(span: Span) {
+    this.start = span[0];
+    this.end = span[1];
+  }
+  toJSON(): YScalar {
+    return { kind: 'scalar', span: this.span, value: this.value, source: this.source, style: this.style };
+  }
+}
+
+export class CompactMap implements YMap {
+  readonly kind = 'map';
+  constructor(
+    public start: number,
+    public end: number,
+    public flow: boolean,
+    public entries: YEntry[],
+  ) {}
+  get span(): Span {
+    return [this.start, this.end];
+  }
+  set span(span: Span) {
+    this.start = span[0];
+    this.end = span[1];
+  }
+  toJSON(): YMap {
+    return { kind: 'map', span: this.span, flow: this.flow, entries: this.entries };
+  }
+}
+
+export class CompactSeq implements YSeq {
+  readonly kind = 'seq';
+  constructor(
+    public start: number,
+    public end: number,
+    public flow: boolean,
+    public items: (YNode | null)[],
+  ) {}
+  get span(): Span {
+    return [this.start, this.end];
+  }
+  set span(span: Span) {
+    this.start = span[0];
+    this.end = span[1];
+  }
+  toJSON(): YSeq {
+    return { kind: 'seq', span: this.span, flow: this.flow, items: this.items };
+  }
+}
+
+export class CompactEntry implements YEntry {
+  constructor(
+    public key: string | null,
+    public keyStart: number,
+    public keyEnd: number,
+    public value: YNode | null,
+  ) {}
+  get keySpan(): Span {
+    return [this.keyStart, this.keyEnd];
+  }
+  set keySpan(span: Span) {
+    this.keyStart = span[0];
+    this.keyEnd = span[1];
+  }
+  toJSON(): YEntry {
+    return { key: this.key, keySpan: this.keySpan, value: this.value };
+  }
 }
 
 /** A mapping key as text: what the key's scalar holds, and '' for a null key. */
@@ -242,4 +335,23 @@ export function jsonKind(node: YNode | null): 'object' | 'array' | 'string' | 'n
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number' || typeof v === 'bigint') return 'number';
   return 'string';
+}
+
+/**
+ * An array that holds only its items. One that grew by `push` keeps room for 17 or more, about
+ * 120 bytes too many for the two or three entries of most mappings, and views are kept for
+ * every document of every open file.
+ */
+export function fit<T>(items: T[]): T[] {
+  return items.slice();
+}
+
+/**
+ * A copy of `s` that does not keep a larger string alive. V8 represents a slice of 13 or
+ * more characters as a view into the string it was cut from, so a label value kept from one
+ * version of a 5 MB file keeps that whole version in memory. Concatenating forces a fresh
+ * flat string, of which the result is a view one character shorter.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }
