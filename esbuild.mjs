@@ -2,7 +2,7 @@
 // the server and the CLI are self-contained Node programs.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import * as path from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -21,10 +21,12 @@ const common = {
   logLevel: 'warning',
 };
 
-// The client is split (client/src/host.ts): dist/extension.js holds what activation needs, and
+// The client is split (client/src/host.ts): dist/client-main.js holds what activation needs, and
 // the parts used only when the user runs them are separate bundles, dist/client-NAME.js, required
 // on first use. These guards keep the split: the eager bundle must not take in a deferred module,
 // and a deferred one must not bundle the language client or an eager module (a second copy).
+// dist/extension.js, the extension's `main`, is the loader (client/src/loader.ts): it loads
+// dist/client-main.js with a V8 code cache, and takes in nothing but Node's own modules.
 const deferredClientModules = ['reachabilityView', 'commands', 'clusterActions'];
 const clientSource = path.resolve('client/src');
 const isClientModule = (args, names) => args.importer.startsWith(clientSource) && names.some((n) => args.path === `./${n}` || args.path === `./${n}.ts`);
@@ -56,7 +58,37 @@ const deferredClientGuard = {
     }));
     build.onResolve({ filter: /^\.\// }, (args) =>
       isClientModule(args, ['extension', 'host', 'serverEvents', 'policyView', 'cluster', 'explanations'])
-        ? { errors: [{ text: `${args.path} belongs to dist/extension.js: a deferred client module gets it through the ClientHost (or imports its types only)` }] }
+        ? { errors: [{ text: `${args.path} belongs to dist/client-main.js: a deferred client module gets it through the ClientHost (or imports its types only)` }] }
+        : undefined,
+    );
+  },
+};
+
+/**
+ * An ES import of `vscode`'s values (`import * as vscode`, `import { window }`) has esbuild copy
+ * the properties of VS Code's API object (about 300) into a new object (__toESM) in each module
+ * that does it, while the extension loads: the client's modules take the module object itself,
+ * `import vscode = require('vscode')` (types can be imported either way).
+ */
+/** @type {esbuild.Plugin} */
+const vscodeImportGuard = {
+  name: 'vscode-import-guard',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]client[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      const line = /^import\s+(?!type\b)[^;=]*\bfrom\s+['"]vscode['"]/m.exec(text);
+      return line ? { errors: [{ text: `${path.relative('.', args.path)}: ${line[0]}: write \`import vscode = require('vscode');\` (esbuild.mjs, vscodeImportGuard)` }] } : undefined;
+    });
+  },
+};
+
+/** @type {esbuild.Plugin} */
+const loaderGuard = {
+  name: 'loader-guard',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.kind !== 'entry-point' && !args.path.startsWith('node:') && !builtinModules.includes(args.path)
+        ? { errors: [{ text: `${args.path}: the loader (dist/extension.js) is compiled at every start without the code cache; it imports Node's modules only (types are fine)` }] }
         : undefined,
     );
   },
@@ -108,8 +140,35 @@ const clientDependencies = {
   },
 };
 
+/**
+ * vscode-languageclient is TypeScript compiled with esModuleInterop: 16 of its modules import
+ * `vscode` as `__importStar(require("vscode"))`, which copies every property of VS Code's API
+ * object (about 300, and no `__esModule`) into a new object of getters, 16 times while the
+ * extension loads; its node entry and vscode-jsonrpc's do the same with Node's child_process,
+ * fs, os, path and readline.
+ * Those modules only read properties of the namespace (`code.Range`), never `default`, so the
+ * namespace can be the module itself: this plugin drops the copy. The build fails if one of
+ * them starts using `default` (the one thing the copy adds) or indexing the namespace.
+ */
+/** @type {esbuild.Plugin} */
+const languageClientImports = {
+  name: 'language-client-imports',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/](vscode-languageclient|vscode-jsonrpc)[\\/]lib[\\/].*\.js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      const errors = [];
+      const contents = text.replace(/\b(const|var|let) (\w+) = __importStar\(require\("(vscode|child_process|fs|os|path|readline)"\)\);/g, (_, kind, name, id) => {
+        if (new RegExp(`\\b${name}\\s*(\\.\\s*default\\b|\\[)`).test(text)) errors.push({ text: `${args.path}: ${name}.default or ${name}[...] is used: keep its __importStar (esbuild.mjs, languageClientImports)` });
+        return `${kind} ${name} = require("${id}");`;
+      });
+      return errors.length > 0 ? { errors } : { contents, loader: 'js' };
+    });
+  },
+};
+
 const entries = [
-  { entryPoints: ['client/src/extension.ts'], outfile: `${outdir}/extension.js`, external: ['vscode'], plugins: [eagerClientGuard, clientDependencies] },
+  { entryPoints: ['client/src/loader.ts'], outfile: `${outdir}/extension.js`, plugins: [loaderGuard] },
+  { entryPoints: ['client/src/extension.ts'], outfile: `${outdir}/client-main.js`, external: ['vscode'], plugins: [eagerClientGuard, vscodeImportGuard, clientDependencies, languageClientImports] },
   {
     entryPoints: {
       ...Object.fromEntries(deferredClientModules.map((name) => [`client-${name}`, `client/src/${name}.ts`])),
@@ -117,7 +176,7 @@ const entries = [
     },
     outdir,
     external: ['vscode'],
-    plugins: [deferredClientGuard],
+    plugins: [deferredClientGuard, vscodeImportGuard],
   },
   { entryPoints: ['server/src/server.ts'], outfile: `${outdir}/server.js` },
   // The live-cluster layer (@kubernetes/client-node): loaded by the server at run time, only when enabled.

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The files a .vsix must hold, and patterns it must not. */
-const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/cluster.js', 'extension/media/icon.png', 'extension/LICENSE.txt', 'extension/CHANGELOG.md', 'extension/THIRD_PARTY_NOTICES.md'];
+const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/client-main.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/cluster.js', 'extension/media/icon.png', 'extension/LICENSE.txt', 'extension/CHANGELOG.md', 'extension/THIRD_PARTY_NOTICES.md'];
 const FORBIDDEN = [/\/node_modules\//, /\.map$/, /\.ts$/, /^extension\/(client|server|test|scripts|out|examples)\//];
 
 export async function buildVsix({ out, build = true, log = (m) => process.stderr.write(`[package] ${m}\n`) } = {}) {
@@ -31,7 +31,7 @@ export async function buildVsix({ out, build = true, log = (m) => process.stderr
       if (name.endsWith('.map')) fs.rmSync(path.join(repoRoot, 'dist', name));
     }
   }
-  for (const file of ['dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/cluster.js']) {
+  for (const file of ['dist/extension.js', 'dist/client-main.js', 'dist/server.js', 'dist/cli.js', 'dist/cluster.js']) {
     if (!fs.existsSync(path.join(repoRoot, file))) throw new Error(`${file} is missing: run npm run build`);
   }
   fs.mkdirSync(path.dirname(packagePath), { recursive: true });

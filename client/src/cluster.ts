@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type * as ClusterActions from './clusterActions';
 import { ClientHost, onFirstUse } from './host';
 import {

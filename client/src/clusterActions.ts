@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { ClientHost } from './host';
 import { ClusterContextsResult, clusterContextsRequest, ClusterStatus } from '../../server/src/clusterProtocol';
 

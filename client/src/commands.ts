@@ -1,5 +1,5 @@
 import { isIP } from 'net';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { WorkspaceEdit as LspWorkspaceEdit } from 'vscode-languageserver-types';
 import type { ExplanationDocuments } from './explanations';

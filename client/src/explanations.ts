@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 /** The explanations are read-only Markdown documents of this scheme, shown in the Markdown preview. */
 export const EXPLAIN_SCHEME = 'netpol-explain';

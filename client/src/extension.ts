@@ -1,5 +1,5 @@
-import * as path from 'path';
-import * as vscode from 'vscode';
+import path = require('path');
+import vscode = require('vscode');
 import { registerPolicyView } from './policyView';
 import { registerCluster } from './cluster';
 import { EXPLAIN_SCHEME, ExplanationDocuments } from './explanations';
@@ -18,6 +18,8 @@ const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
 
 let client: LanguageClient | undefined;
+/** The first start of the client, settled when it is running or has failed. */
+let started: Promise<void> | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 
 /**
@@ -105,7 +107,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   updateStatus(lc.State.Starting);
   // Activation does not wait for the server: the editor stays responsive while it starts, and
   // a start failure is reported in the output channel and the status bar.
-  client.start().catch((error: unknown) => {
+  started = client.start().catch((error: unknown) => {
     output.error(`The language server did not start: ${error instanceof Error ? error.message : String(error)}`);
     updateStatus(lc.State.Stopped);
   });
@@ -159,5 +161,12 @@ function updateStatus(state: State | undefined): void {
 }
 
 export async function deactivate(): Promise<void> {
-  if (client) await client.stop();
+  if (!client) return;
+  // The language client refuses to stop while it is starting: deactivated then (a window closed
+  // in its first second), the server would be left running until it noticed the editor gone.
+  // A start that hangs gets as long as the client gives a stop.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([started, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+  clearTimeout(timer);
+  if (client.isRunning()) await client.stop();
 }

@@ -1,4 +1,4 @@
-import * as path from 'path';
+import path = require('path');
 import type * as vscode from 'vscode';
 import type { LanguageClient, State } from 'vscode-languageclient/node';
 import type { IndexStatus } from '../../server/src/protocol';
@@ -11,7 +11,7 @@ import type { IndexStatus } from '../../server/src/protocol';
  * (commands, content providers); the reachability view, the "Why is A -> B blocked?" and
  * "Generate connectivity checks" commands and the cluster actions are only needed when the user
  * runs them. Those are separate bundles, dist/client-NAME.js (esbuild.mjs), required the first
- * time one of their commands runs, so that requiring dist/extension.js stays small.
+ * time one of their commands runs, so that loading dist/client-main.js stays small.
  *
  * Being separate bundles, they must not import values from vscode-languageclient (each would
  * bundle a second language client) nor from the eager client modules (a second copy of their

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ClientHost } from './host';
 import { PanelNode, PolicyPanelParams, PolicyPanelResult, policyPanelRequest, showPolicyCommand, SourceLink } from '../../server/src/protocol';

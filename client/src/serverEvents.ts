@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { IndexStatus, indexChangedNotification } from '../../server/src/protocol';
 
