@@ -17,7 +17,8 @@ import { formatBytes, formatMs, formatRatio, median, summarize, Summary } from '
  * run where the contenders take turns on the same input. The run keeps to a time budget: a
  * section that would not fit is recorded as skipped.
  * Options: --quick (sizes up to 1,000 policies, fewer runs), --no-yamlls, --budget-min N,
- * --only bundles,activation,open,workspace,matrix (a subset of the sections).
+ * --only bundles,activation,open,workspace,matrix (a subset of the sections), --report (judges
+ * the figures of bench/results.json against the budgets below again, without measuring).
  */
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -954,23 +955,23 @@ function budgets(): Budget[] {
   };
   const big = String(largest);
   const paired = (key: string) => num(results.open, big, 'pairedRatios', key);
-  add(`open ${big}: ours first diagnostics / parseAllDocuments`, '<= 1.3x', paired('oursOverYaml'), (v) => v <= 1.3, formatRatio);
-  add(`open ${big}: ours complete diagnostics / parseAllDocuments`, '<= 1.3x', paired('oursCompleteOverYaml'), (v) => v <= 1.3, formatRatio);
-  add(`open ${big}: yamlls / ours first diagnostics`, '>= 5x', paired('yamllsOverOurs'), (v) => v >= 5, formatRatio);
+  add(`open ${big}: ours first diagnostics / parseAllDocuments`, '<= 0.5x (issue: 1.3x)', paired('oursOverYaml'), (v) => v <= 0.5, formatRatio);
+  add(`open ${big}: ours complete diagnostics / parseAllDocuments`, '<= 1x (issue: 1.3x)', paired('oursCompleteOverYaml'), (v) => v <= 1, formatRatio);
+  add(`open ${big}: yamlls / ours first diagnostics`, '>= 10x (issue: 5x)', paired('yamllsOverOurs'), (v) => v >= 10, formatRatio);
   add(`open ${big}: yamlls / ours complete diagnostics`, '>= 5x', paired('yamllsOverOursComplete'), (v) => v >= 5, formatRatio);
   add(`typing ${big}: ours p95`, '< 50 ms', num(results.oursEditing, `typing ${big}`, 'p95'), (v) => v < 50);
   add('typing 300 lines: ours p95', '< 10 ms', num(results.oursEditing, 'typing 300 lines', 'p95'), (v) => v < 10);
-  add(`typing ${big}: yamlls / ours (p50)`, '>= 50x', ratio(num(results.yamllsEditing, `typing ${big}`, 'p50'), num(results.oursEditing, `typing ${big}`, 'p50')), (v) => v >= 50, formatRatio);
-  add(`hover p95 in ${big}`, '< 10 ms', num(results.oursEditing, 'requests', 'hover', 'p95'), (v) => v < 10);
+  add(`typing ${big}: yamlls / ours (p50)`, '>= 500x (issue: 50x)', ratio(num(results.yamllsEditing, `typing ${big}`, 'p50'), num(results.oursEditing, `typing ${big}`, 'p50')), (v) => v >= 500, formatRatio);
+  add(`hover p95 in ${big}`, '< 5 ms (issue: 10 ms)', num(results.oursEditing, 'requests', 'hover', 'p95'), (v) => v < 5);
   add(`code action p95 in ${big}`, '< 10 ms', num(results.oursEditing, 'requests', 'codeAction', 'p95'), (v) => v < 10);
-  add('workspace index cold', '< 5 s', num(results.workspace, 'indexCold'), (v) => v < 5000);
-  add('workspace index update (p50)', '< 100 ms', num(results.workspace, 'indexUpdate', 'median'), (v) => v < 100);
+  add('workspace index cold', '< 2.5 s (issue: 5 s)', num(results.workspace, 'indexCold'), (v) => v < 2500);
+  add('workspace index update (p50)', '< 70 ms (issue: 100 ms)', num(results.workspace, 'indexUpdate', 'median'), (v) => v < 70);
   const matrixCli = num(results.matrix, '1000', 'cli', 'median');
-  add(`netpol matrix 1,000 pods${matrixCli === undefined ? ' (module API)' : ''}`, '< 2 s', matrixCli ?? num(results.matrix, '1000', 'api', 'total', 'median'), (v) => v < 2000);
+  add(`netpol matrix 1,000 pods${matrixCli === undefined ? ' (module API)' : ''}`, '< 1.2 s (issue: 2 s)', matrixCli ?? num(results.matrix, '1000', 'api', 'total', 'median'), (v) => v < 1200);
   const rss = Math.max(num(results.oursEditing, 'memory', 'rss') ?? 0, num(results.workspace, 'indexMemory', 'rss') ?? 0, num(results.workspace, 'memoryAfter', 'rss') ?? 0) || undefined;
   add('server memory (RSS)', '< 300 MB', rss, (v) => v < 300 * 1024 * 1024, formatBytes);
   // Judged on a later start, which finds the code cache the first start wrote; the first start is shown beside it.
-  add('activation, later start (code cache)', '< 100 ms', num(results.activation, 'later', 'total', 'median'), (v) => v < 100);
+  add('activation, later start (code cache)', '< 75 ms (issue: 100 ms)', num(results.activation, 'later', 'total', 'median'), (v) => v < 75);
   show('activation, first start (no code cache yet)', num(results.activation, 'first', 'total', 'median'));
   add('dist/server.js', '< 1.5 MB', num(results.bundles, 'server.js'), (v) => v < 1.5 * 1024 * 1024, formatBytes);
   return list;
@@ -1016,12 +1017,23 @@ function printTable(budgetList: Budget[]): void {
     lines.push(`  ${r.label.padEnd(width)} ${r.value}`);
   }
   lines.push('', '## budgets (issue 9)');
-  for (const b of budgetList) lines.push(`  ${b.name.padEnd(width)} ${b.value.padEnd(10)} target ${b.target.padEnd(9)} ${b.met === 'n/a' || b.met === 'shown' ? b.met : b.met ? 'met' : 'MISSED'}`);
+  for (const b of budgetList) lines.push(`  ${b.name.padEnd(width)} ${b.value.padEnd(10)} target ${b.target.padEnd(24)} ${b.met === 'n/a' || b.met === 'shown' ? b.met : b.met ? 'met' : 'MISSED'}`);
   if (notes.length > 0) lines.push('', '## notes', ...notes.map((n) => `  ${n}`));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** --report: the budgets of the last run's figures, after a change of targets. */
+function report(): void {
+  const out = path.join(repoRoot, 'bench', 'results.json');
+  Object.assign(results, JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>);
+  const budgetList = budgets();
+  results.budgets = budgetList;
+  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  printTable(budgetList);
+}
+
 async function main(): Promise<void> {
+  if (argv.includes('--report')) return report();
   for (const required of ['server.js', 'cli.js', 'extension.js', 'client-main.js']) {
     if (!fs.existsSync(path.join(dist, required))) throw new Error(`dist/${required} is missing: run npm run build first`);
   }
