@@ -23,9 +23,9 @@ function random(seed: number): () => number {
 
 /**
  * Replicas with the same labels in a namespace, some of them told apart only by a named port's
- * number or protocol, or by a recorded address; pod names with characters that take several
- * bytes in UTF-8. (No pod declares a port name twice: there the matrix admits any of the
- * declarations and the explanation the first, a difference of their own that this does not test.)
+ * number or protocol, or by a recorded address, some with two containers declaring the same
+ * port name (the name then stands for both numbers); pod names with characters that take
+ * several bytes in UTF-8.
  */
 function replicatedCluster(seed: number, pods: number): string {
   const next = random(seed);
@@ -38,6 +38,7 @@ function replicatedCluster(seed: number, pods: number): string {
       '[{name: http, containerPort: 80}, {name: metrics, containerPort: 8080}]',
       '[{name: metrics, containerPort: 80}, {name: http, containerPort: 8080}]',
       '[{name: http, containerPort: 80, protocol: UDP}]',
+      '[{name: http, containerPort: 80}]\n  - name: sidecar\n    ports: [{name: http, containerPort: 8080}]',
     ]);
     const status = next() < 0.3 ? `status:\n  podIP: 10.0.${p % 2}.1\n` : '';
     docs.push(

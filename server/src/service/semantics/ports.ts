@@ -40,7 +40,11 @@ export function checkPortEntry(entry: PortInfo, port: number, protocol: Protocol
     const declared = destination.ports.find((p) => p.name === name);
     return declared ? { kind: 'named-port-protocol', name, protocol, declared } : { kind: 'named-port-missing', name, protocol };
   }
-  if (resolved.containerPort !== port) return { kind: 'named-port-number', name, resolved, actual: port };
+  // Two containers of a pod may declare the same name (the API server checks names within a
+  // container only): the name then stands for each of their numbers, as in the engine's matrix.
+  if (resolved.containerPort !== port && !destination.ports.some((p) => p.name === name && p.protocol === protocol && p.containerPort === port)) {
+    return { kind: 'named-port-number', name, resolved, actual: port };
+  }
   return undefined;
 }
 
