@@ -92,6 +92,35 @@ describe('semantics: the matrix between classes of pods', () => {
       assert.ok(allowed > 0 && allowed < 6 * result.pods.length ** 2, `${allowed} allowed`);
     });
   }
+
+  for (const seed of [5, 6]) {
+    it(`an engine extended with more pods answers as one built over all of them (seed ${seed})`, () => {
+      // The lint rules' stand-in pods: the workspace's engine plus a few pods, the policies unchanged.
+      const model = buildModelFromTexts([{ path: 'cluster.yaml', text: replicatedCluster(seed, 120) }]);
+      const base = createAnalyzer({ ...model, pods: model.pods.slice(0, 100) });
+      const extended = createAnalyzer(model, base);
+      const fresh = createAnalyzer(model);
+      const ids = (pods: readonly { id: string }[]) => pods.map((p) => p.id);
+      for (const policy of model.policies) assert.deepStrictEqual(ids(extended.selectedPods(policy)), ids(fresh.selectedPods(policy)), policy.id);
+      let isolated = 0;
+      for (const pod of model.pods) {
+        assert.deepStrictEqual(extended.policiesSelecting(pod), fresh.policiesSelecting(pod), pod.id);
+        for (const direction of ['ingress', 'egress'] as const) {
+          assert.deepStrictEqual(extended.isolatingPolicies(pod, direction), fresh.isolatingPolicies(pod, direction), `${pod.id} ${direction}`);
+          if (model.pods.indexOf(pod) >= 100 && fresh.isolatingPolicies(pod, direction).length > 0) isolated++;
+        }
+      }
+      // Some of the added pods are selected, or the test would not test the extension.
+      assert.ok(isolated > 0, 'an added pod is isolated');
+      const a = extended.matrix({ ports: [80, 8080], protocols: ['TCP', 'UDP'] });
+      const b = fresh.matrix({ ports: [80, 8080], protocols: ['TCP', 'UDP'] });
+      for (let t = 0; t < a.tables.length; t++) {
+        for (let i = 0; i < model.pods.length; i++) {
+          for (let j = 0; j < model.pods.length; j++) assert.strictEqual(a.tables[t].allowed(i, j), b.tables[t].allowed(i, j), `table ${t}: ${model.pods[i].id} -> ${model.pods[j].id}`);
+        }
+      }
+    });
+  }
 });
 
 describe('netpol matrix output', () => {

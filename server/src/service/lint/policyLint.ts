@@ -131,7 +131,8 @@ class PolicyLinter {
     }
     const model: ClusterModel = { ...this.analysis.model, pods: [...this.analysis.model.pods, ...pods.values()] };
     yield;
-    this.standInCache = { pods, analyzer: pods.size > 0 ? createAnalyzer(model) : this.analysis.analyzer };
+    // The workspace's engine, extended with the stand-ins (see Analyzer.extend).
+    this.standInCache = { pods, analyzer: pods.size > 0 ? createAnalyzer(model, this.analysis.analyzer) : this.analysis.analyzer };
     return this.standInCache;
   }
 

@@ -35,7 +35,10 @@ export class Analyzer {
   private readonly namespaceMasks = new Map<string, Bitset>();
   private readonly podSelectorCache = new Map<string, Bitset>();
   private readonly namespaceSelectorCache = new Map<string, Bitset>();
-  private readonly selected: Bitset[];
+  /** Per policy, the pods it selects; computed on first use in an extended engine (see selectedSet). */
+  private readonly selected: (Bitset | undefined)[];
+  /** For an extended engine: the engine it extends, and per policy the added pods it selects. */
+  private extension?: { base: Analyzer; added: number[][] };
   private readonly peerSets = new Map<PeerInfo, Bitset>();
   /** Per pod: indices of the policies that select it and isolate it per direction. */
   private readonly isolating: { ingress: number[][]; egress: number[][] };
@@ -48,6 +51,8 @@ export class Analyzer {
    * With `previous`, an engine over a model with the same pods (one changed file of a
    * workspace), what depends on the pods alone is taken from it rather than computed again:
    * the label indexes, the pods of each selector, and the pods of each policy it had.
+   * An engine over the same policies and the previous engine's pods followed by a few more
+   * (the stand-in pods of the lint rules) extends the previous one instead (see `extend`).
    */
   constructor(
     readonly model: ClusterModel,
@@ -61,6 +66,12 @@ export class Analyzer {
       if (!mask) this.namespaceMasks.set(pod.namespace, (mask = new Bitset(this.pods.length)));
       mask.add(i);
     });
+    if (previous && extendsPods(previous, model)) {
+      let added: number[][];
+      ({ selected: this.selected, isolating: this.isolating, selecting: this.selecting, added } = this.extend(previous));
+      this.extension = { base: previous, added };
+      return;
+    }
     const earlier = previous && samePods(previous.pods, this.pods) ? previous : undefined;
     let earlierSelected: Map<PolicyInfo, Bitset> | undefined;
     if (earlier) {
@@ -68,7 +79,7 @@ export class Analyzer {
       this.namedPortIndex = earlier.namedPortIndex;
       // Taken entry by entry as this model's policies need them, so that nothing outlives its use.
       this.earlierSelectors = earlier.podSelectorCache;
-      earlierSelected = new Map(earlier.model.policies.map((policy, p) => [policy, earlier.selected[p]]));
+      earlierSelected = new Map(earlier.model.policies.map((policy, p) => [policy, earlier.selectedSet(p)]));
     }
     this.selected = model.policies.map(
       (policy) => earlierSelected?.get(policy) ?? this.podsMatching(policy.podSelector).clone().and(this.namespaceMask(policy.namespace)),
@@ -78,7 +89,7 @@ export class Analyzer {
     this.selecting = this.pods.map(() => []);
     model.policies.forEach((policy, p) => {
       // The set's words are read directly: this runs for every policy of the workspace.
-      const words = this.selected[p].words;
+      const words = this.selected[p]!.words;
       for (let w = 0; w < words.length; w++) {
         for (let word = words[w]; word !== 0; word &= word - 1) {
           const i = (w << 5) + 31 - Math.clz32(word & -word);
@@ -88,6 +99,50 @@ export class Analyzer {
         }
       }
     });
+  }
+
+  /**
+   * The lists of policies per pod, when this engine's pods are `base`'s followed by new ones
+   * and the policies are the same: `base`'s lists (never changed after construction) shared,
+   * and the new pods tested against each policy. Who each policy selects is `base`'s set
+   * grown, made when first asked for (selectedSet). Building the engine for a file's stand-in
+   * pods in a workspace of thousands of pods was a whole engine each time; this is linear in
+   * the policies times the new pods.
+   */
+  private extend(base: Analyzer): { selected: undefined[]; isolating: { ingress: number[][]; egress: number[][] }; selecting: number[][]; added: number[][] } {
+    const n = base.pods.length;
+    const size = this.pods.length;
+    const isolating = { ingress: base.isolating.ingress.slice(), egress: base.isolating.egress.slice() };
+    const selecting = base.selecting.slice();
+    for (let i = n; i < size; i++) {
+      isolating.ingress.push([]);
+      isolating.egress.push([]);
+      selecting.push([]);
+    }
+    const added = this.model.policies.map((policy, p) => {
+      const selected: number[] = [];
+      for (let i = n; i < size; i++) {
+        const pod = this.pods[i];
+        if (pod.namespace !== policy.namespace || !selectorMatches(policy.podSelector, pod.labels)) continue;
+        selected.push(i);
+        selecting[i].push(p);
+        if (policy.policyTypes.ingress) isolating.ingress[i].push(p);
+        if (policy.policyTypes.egress) isolating.egress[i].push(p);
+      }
+      return selected;
+    });
+    return { selected: new Array<undefined>(this.model.policies.length).fill(undefined), isolating, selecting, added };
+  }
+
+  /** The pods policy `p` selects. */
+  private selectedSet(p: number): Bitset {
+    let set = this.selected[p];
+    if (set) return set;
+    const { base, added } = this.extension!;
+    set = base.selectedSet(p).grown(this.pods.length);
+    for (const i of added[p]) set.add(i);
+    this.selected[p] = set;
+    return set;
   }
 
   podById(id: string): PodInfo | undefined {
@@ -215,7 +270,7 @@ export class Analyzer {
   selectedPods(policy: PolicyInfo): PodInfo[] {
     if (!this.policyIndex) this.policyIndex = new Map(this.model.policies.map((q, i) => [q, i]));
     const p = this.policyIndex.get(policy) ?? -1;
-    return p < 0 ? [] : [...this.selected[p]].map((i) => this.pods[i]);
+    return p < 0 ? [] : [...this.selectedSet(p)].map((i) => this.pods[i]);
   }
 
   /** The pods one peer of a policy's rule matches. */
@@ -490,6 +545,13 @@ interface PodClasses {
 
 export function createAnalyzer(model: ClusterModel, previous?: Analyzer): Analyzer {
   return new Analyzer(model, previous);
+}
+
+/** Whether `model` has `base`'s policies, and `base`'s pods (the same objects, in order) followed by more. */
+function extendsPods(base: Analyzer, model: ClusterModel): boolean {
+  if (model.policies !== base.model.policies || model.pods.length <= base.pods.length) return false;
+  for (let i = 0; i < base.pods.length; i++) if (model.pods[i] !== base.pods[i]) return false;
+  return true;
 }
 
 /** Pods alike in everything the engine's sets depend on: place, namespace, labels, addresses and ports. */

@@ -45,6 +45,13 @@ export class Bitset {
     return new Bitset(this.size, this.words.slice());
   }
 
+  /** A copy over `size` members (at least this set's), the new ones absent. */
+  grown(size: number): Bitset {
+    const set = new Bitset(size);
+    set.words.set(this.words);
+    return set;
+  }
+
   /** In place: this = this OR other. */
   or(other: Bitset): this {
     const a = this.words;
