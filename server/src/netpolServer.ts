@@ -176,17 +176,31 @@ export function startServer(connection: Connection): void {
       return;
     }
     // The first slice runs now: a small file is done within it, and published in this turn.
-    const steps = service.validateSteps(parsed(document), contextOf(uri), { semantic });
+    const file = parsed(document);
     const pass = { version, dropped: false };
     passes.set(uri, pass);
+    inSlices(uri, pass, service.validateSteps(file, contextOf(uri), { semantic }), (diagnostics) => {
+      send(uri, version, diagnostics);
+      // A large file: what the first code action would read at once is read now, in slices too.
+      if (policyCount(file, EAGER_POLICY_LIMIT) <= EAGER_POLICY_LIMIT) return;
+      passes.set(uri, pass);
+      inSlices(uri, pass, service.prepareSteps(file, contextOf(uri)), () => undefined);
+    });
+  }
+
+  /**
+   * Runs `steps` in slices of SLICE_MS with a turn for other work between them, until they end
+   * (then `done`), the pass is dropped, or the document changes.
+   */
+  function inSlices<T>(uri: string, pass: { version: number; dropped: boolean }, steps: Generator<void, T>, done: (value: T) => void): void {
     const slice = () => {
       const current = documents.get(uri);
-      if (pass.dropped || !current || current.version !== version) {
+      if (pass.dropped || !current || current.version !== pass.version) {
         if (passes.get(uri) === pass) passes.delete(uri);
         return;
       }
       const started = performance.now();
-      let step: IteratorResult<void, Diagnostic[]>;
+      let step: IteratorResult<void, T>;
       try {
         do step = steps.next();
         while (!step.done && performance.now() - started < SLICE_MS);
@@ -199,7 +213,7 @@ export function startServer(connection: Connection): void {
         return;
       }
       if (passes.get(uri) === pass) passes.delete(uri);
-      send(uri, version, step.value);
+      done(step.value);
     };
     slice();
   }

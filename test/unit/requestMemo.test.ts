@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
-import { detectFileStyle, detectStyle } from '../../server/src/service/edit/yamlEdit';
+import { detectFileStyle, detectFileStyleSteps, detectStyle } from '../../server/src/service/edit/yamlEdit';
 import { workspaceLabels } from '../../server/src/service/completion';
 import { createLanguageService } from '../../server/src/service/languageService';
 import type { ParsedFile } from '../../server/src/service/parse/parseFile';
@@ -66,6 +66,23 @@ describe('memoised request state', () => {
       }
     }
     assert.ok(checked > 100);
+  });
+
+  it('reads the indentation style of a large file in steps, with the same result', () => {
+    const service = createLanguageService();
+    const text = Array.from({ length: 450 }, (_, i) => policyDoc(`p${i}`, i % 5 === 0 ? '    ' : '  ', i % 2 === 0)).join('\n---\n');
+    const file = service.parse(text);
+    const steps = detectFileStyleSteps(file);
+    let yields = 0;
+    let step = steps.next();
+    while (!step.done) {
+      yields++;
+      step = steps.next();
+    }
+    // A yield every 100 documents: the server reads a large file ahead of the first code action in slices.
+    assert.strictEqual(yields, 4);
+    assert.deepStrictEqual(step.value, detectStyle(text));
+    assert.deepStrictEqual(detectFileStyle(file), detectStyle(text));
   });
 
   it('completes the labels of the current parse, not those of an earlier one', () => {

@@ -6,7 +6,7 @@ import { defaultParseOptions, EditHint, ParsedFile, parseFile, ParseOptions } fr
 import { analyseFileSteps, drain, FileAnalysis, WorkspaceFile } from './lint/context';
 import { defaultDnsSettings, DnsSettings } from './lint/dns';
 import { lintPolicySteps } from './lint/policyLint';
-import { getSemanticCodeActions } from './lint/fixes';
+import { getSemanticCodeActions, prepareFixSteps } from './lint/fixes';
 import { getHover } from './hover';
 import type { CodeLens, Hover, Range } from 'vscode-languageserver-types';
 import type { IndexStatus, PolicyPanelResult } from '../protocol';
@@ -31,6 +31,11 @@ export interface LanguageService {
    */
   validateSteps(file: ParsedFile, context?: FileContext, options?: ValidateOptions): Generator<void, Diagnostic[]>;
   codeActions(file: ParsedFile, uri: string, diagnostics: readonly Diagnostic[], context?: FileContext, range?: Range): CodeAction[];
+  /**
+   * Reads ahead, in steps, what the first code action in a large file would otherwise read at
+   * once (see prepareFixSteps); for a caller with time to spare after `validateSteps`.
+   */
+  prepareSteps(file: ParsedFile, context: FileContext): Generator<void, void>;
   hover(file: ParsedFile, offset: number, context?: FileContext): Hover | null;
   /** Completion at an offset or an LSP position; an internal failure gives an empty list, never an exception. */
   completion(file: ParsedFile, at: number | Position, context?: CompletionContext): CompletionList;
@@ -107,6 +112,10 @@ export function createLanguageService(options: Partial<LanguageServiceOptions> =
     parse: (text, previous, hint) => parseFile(text, settings.parse, previous, hint),
     validate: (file, context, validateOptions) => drain(validateSteps(file, context, validateOptions)),
     validateSteps,
+    *prepareSteps(file, context) {
+      if (file.tooLarge) return;
+      yield* prepareFixSteps(yield* analyseSteps(file, context));
+    },
     codeActions: (file, uri, diagnostics, context, range) => [
       ...getCodeActions(file, uri, diagnostics),
       ...(file.tooLarge ? [] : getSemanticCodeActions(analyse(file, context ?? { uri }), diagnostics, range)),

@@ -162,6 +162,18 @@ function scanText(text: string, from: number, to: number, tally: StyleTally): Re
  * result is the same as reading the whole text.
  */
 export function detectFileStyle(file: ParsedFile): IndentStyle {
+  const steps = detectFileStyleSteps(file);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Documents read between two yields of `detectFileStyleSteps`. */
+const STYLE_DOCUMENTS_PER_STEP = 100;
+
+/** `detectFileStyle` in steps: it yields between documents, for a caller that reads a large file ahead of need. */
+export function* detectFileStyleSteps(file: ParsedFile): Generator<void, IndentStyle> {
   const { text } = file;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const tally = emptyTally();
@@ -179,7 +191,9 @@ export function detectFileStyle(file: ParsedFile): IndentStyle {
   };
   // The start of the first line not yet read.
   let from = 0;
+  let read = 0;
   for (const document of file.documents) {
+    if (++read % STYLE_DOCUMENTS_PER_STEP === 0) yield;
     const [spanStart, spanEnd] = document.span;
     const end = Math.max(lineEndAt(text, spanEnd > spanStart ? spanEnd - 1 : spanStart), spanStart);
     // Documents one after the other, each starting on a line after the one before ends, as the

@@ -4,7 +4,7 @@ import { podEndpoint } from '../semantics/peers';
 import type { Manifest } from '../parse/parseFile';
 import { child, entry, YMap, YNode, YSeq } from '../parse/yamlView';
 import { Rules } from '../rules';
-import { addToMap, appendToSequence, blockMapLines, detectFileStyle, flowText, IndentStyle, replaceValue, YamlValue } from '../edit/yamlEdit';
+import { addToMap, appendToSequence, blockMapLines, detectFileStyle, detectFileStyleSteps, flowText, IndentStyle, replaceValue, YamlValue } from '../edit/yamlEdit';
 import { FileAnalysis, findPolicy, manifestOf, ruleNode, specOf } from './context';
 import { dnsRule, dnsTarget } from './dns';
 
@@ -128,6 +128,21 @@ function policyAt(policies: readonly PolicyInfo[], offset: number): PolicyInfo |
   }
   const policy = policies[low];
   return policy && policy.location.span[0] <= offset && policy.location.span[1] >= offset ? policy : undefined;
+}
+
+/**
+ * What the first quick fix in a file would otherwise read at once, read ahead in steps: the
+ * file's indentation style (a regular expression per line of a 5 MB file is a quarter of a
+ * second) and the pods "Allow ingress from..." offers.
+ */
+export function* prepareFixSteps(analysis: FileAnalysis): Generator<void, void> {
+  if (!styles.has(analysis.file)) {
+    const style = yield* detectFileStyleSteps(analysis.file);
+    styles.set(analysis.file, style);
+  }
+  yield;
+  // Consumed for its memo: the candidates are sorted once per model.
+  candidatesNearest(analysis.model.pods, 'default').next();
 }
 
 /** "Allow ingress from..." and "Allow egress to..." per analysis and policy. */
