@@ -438,9 +438,10 @@ class PolicyLinter {
       : [policy.namespace];
     // Cluster-managed namespaces (the DNS pods live in kube-system) are rarely described in full
     // by a repository, so pods missing there prove nothing.
-    const withPods = namespaces.filter((ns) => !isSystemNamespace(ns) && model.pods.some((p) => p.namespace === ns));
+    const populated = namespacesWithPods(model);
+    const withPods = namespaces.filter((ns) => !isSystemNamespace(ns) && populated.has(ns));
     if (withPods.length === 0) return;
-    if (this.analysis.analyzer.peerPods(policy, peer).length > 0) return;
+    if (!this.analysis.analyzer.peerSet(peer, policy.namespace).isEmpty()) return;
     const candidates = model.pods.filter((p) => withPods.includes(p.namespace));
     this.add(
       Rules.selectsNothing,
@@ -473,3 +474,11 @@ class PolicyLinter {
   }
 }
 
+const populatedNamespaces = new WeakMap<ClusterModel, Set<string>>();
+
+/** The namespaces in which the model has pods, once per model (asked for every peer of every policy). */
+function namespacesWithPods(model: ClusterModel): Set<string> {
+  let set = populatedNamespaces.get(model);
+  if (!set) populatedNamespaces.set(model, (set = new Set(model.pods.map((p) => p.namespace))));
+  return set;
+}
