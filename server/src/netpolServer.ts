@@ -152,6 +152,8 @@ export function startServer(connection: Connection): void {
   const EAGER_POLICY_LIMIT = 200;
   const SEMANTIC_PAUSE_MS = 400;
   const semanticTimers = new Map<string, NodeJS.Timeout>();
+  /** The version each document was opened at: only typing waits for the pause. */
+  const openedAt = new Map<string, number>();
   /**
    * The semantic rules run in slices of about this many milliseconds, giving the event loop a
    * turn between them, so that a keystroke arriving meanwhile waits for one slice, not for the
@@ -238,14 +240,15 @@ export function startServer(connection: Connection): void {
       return;
     }
     // A large file: what the API server would reject now, what the policies do after a pause,
-    // so that typing is never held up by the whole-workspace analysis.
+    // so that typing is never held up by the whole-workspace analysis. A file just opened
+    // (nothing typed yet) goes on with them at once, after the first publication.
     publish(uri, version, false);
     semanticTimers.set(
       uri,
       setTimeout(() => {
         semanticTimers.delete(uri);
         runGuarded(log, () => publish(uri, version, true), `Analysing ${uri}`);
-      }, SEMANTIC_PAUSE_MS),
+      }, openedAt.get(uri) === version ? 0 : SEMANTIC_PAUSE_MS),
     );
   }
 
@@ -360,6 +363,7 @@ export function startServer(connection: Connection): void {
   });
 
   documents.onDidOpen((event) => {
+    openedAt.set(event.document.uri, event.document.version);
     schedule(event.document.uri);
     scheduleAll(event.document.uri);
   });
@@ -375,6 +379,7 @@ export function startServer(connection: Connection): void {
     const semantic = semanticTimers.get(uri);
     if (semantic) clearTimeout(semantic);
     semanticTimers.delete(uri);
+    openedAt.delete(uri);
     dropPass(uri);
     cache.delete(uri);
     unchanged.delete(uri);
