@@ -196,14 +196,11 @@ export function scalarValue(resolved: unknown, source: string, style: string): S
  * moves nodes) sets the numbers; `toJSON` gives the literal node's JSON.
  */
 
-export class CompactScalar implements YScalar {
-  readonly kind = 'scalar';
+/** The offsets of a compact node, and its `span` built from them. */
+abstract class CompactSpan {
   constructor(
     public start: number,
     public end: number,
-    public value: ScalarValue,
-    public source: string,
-    public style: string,
   ) {}
   get span(): Span {
     return [this.start, this.end];
@@ -211,46 +208,49 @@ export class CompactScalar implements YScalar {
   set span(span: Span) {
     this.start = span[0];
     this.end = span[1];
+  }
+}
+
+export class CompactScalar extends CompactSpan implements YScalar {
+  readonly kind = 'scalar';
+  constructor(
+    start: number,
+    end: number,
+    public value: ScalarValue,
+    public source: string,
+    public style: string,
+  ) {
+    super(start, end);
   }
   toJSON(): YScalar {
     return { kind: 'scalar', span: this.span, value: this.value, source: this.source, style: this.style };
   }
 }
 
-export class CompactMap implements YMap {
+export class CompactMap extends CompactSpan implements YMap {
   readonly kind = 'map';
   constructor(
-    public start: number,
-    public end: number,
+    start: number,
+    end: number,
     public flow: boolean,
     public entries: YEntry[],
-  ) {}
-  get span(): Span {
-    return [this.start, this.end];
-  }
-  set span(span: Span) {
-    this.start = span[0];
-    this.end = span[1];
+  ) {
+    super(start, end);
   }
   toJSON(): YMap {
     return { kind: 'map', span: this.span, flow: this.flow, entries: this.entries };
   }
 }
 
-export class CompactSeq implements YSeq {
+export class CompactSeq extends CompactSpan implements YSeq {
   readonly kind = 'seq';
   constructor(
-    public start: number,
-    public end: number,
+    start: number,
+    end: number,
     public flow: boolean,
     public items: (YNode | null)[],
-  ) {}
-  get span(): Span {
-    return [this.start, this.end];
-  }
-  set span(span: Span) {
-    this.start = span[0];
-    this.end = span[1];
+  ) {
+    super(start, end);
   }
   toJSON(): YSeq {
     return { kind: 'seq', span: this.span, flow: this.flow, items: this.items };
